@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Reports need a CJK font, and HarfBuzz subsetting to embed it fast (docs/../shared/measured-facts.md).
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
+HOST := 127.0.0.1:8000
+
+.PHONY: run test lint install system-deps worker messages clean
+
+run: install system-deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --skip-if-seeded
+	@echo
+	@echo "  Admin:     http://$(HOST)/admin/"
+	@echo "  API:       http://$(HOST)/api/v1/"
+	@echo "  Demo logins (password: $$($(PY) -c 'from portfolio.settings import base; print(base.DEMO_PASSWORD)')):"
+	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
+	@echo "  Ctrl-C stops the web server and the worker."
+	@echo
+	@trap 'kill 0' INT TERM; \
+	$(VENV)/bin/celery -A portfolio worker --loglevel=INFO --concurrency=2 & \
+	$(PY) manage.py runserver $(HOST) & \
+	wait
+
+test: install system-deps lint
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+worker: install
+	$(VENV)/bin/celery -A portfolio worker --loglevel=INFO
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Installs only what is missing, through apt-get where there is one.
+system-deps:
+	@if ! command -v dpkg >/dev/null; then \
+	  echo "Not a Debian system: install a CJK font (Noto Sans CJK SC) and HarfBuzz subset yourself."; \
+	  exit 0; fi; \
+	missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "Installing system packages: $$missing"; \
+	  $$sudo apt-get update -q && $$sudo apt-get install -y -q $$missing; \
+	fi
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore='.venv/*' --ignore='tests/*' --ignore='var/*'
+	$(PY) manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf var db.sqlite3

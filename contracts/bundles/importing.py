@@ -1,0 +1,334 @@
+"""Importing `ppp-bundle/1` documents: validate everything first, then write in one transaction.
+
+Re-importing a bundle updates in place, matched by codes (project, contract, KPI, milestone,
+period label) and, for parties, by credit code or else by name.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import (
+    KPI,
+    AvailabilityFailure,
+    Contract,
+    DeductionEvent,
+    Measurement,
+    MechanismVersion,
+    Milestone,
+    Period,
+)
+from contracts.services import period_get_or_create
+from portfolio.models import City, Party, Project
+
+from .reader import BundleError, ErrorList
+from .validation import validate_bundle
+
+
+class BundleInvalid(Exception):
+    def __init__(self, errors: list[BundleError]):
+        super().__init__(f"{len(errors)} error(s) in bundle")
+        self.errors = list(errors)
+
+
+@dataclass
+class ImportResult:
+    contract: Contract
+    contract_created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def bundle_import(*, document: Any, user=None, dry_run: bool = False) -> ImportResult:
+    return bundles_import(documents=[("", document)], user=user, dry_run=dry_run)[0]
+
+
+def bundles_import(
+    *, documents: list[tuple[str, Any]], user=None, dry_run: bool = False
+) -> list[ImportResult]:
+    """Import (name, document) pairs together: all of them or, on any error, none.
+
+    Raises BundleInvalid listing every error, each path prefixed with its document's name.
+    With dry_run everything is checked, including against the database, and rolled back.
+    """
+    errors = ErrorList()
+    for name, document in documents:
+        errors.extend(_named(name, validate_bundle(document)))
+    if errors:
+        raise BundleInvalid(errors)
+    results = []
+    with transaction.atomic():
+        for name, document in documents:
+            try:
+                with transaction.atomic():
+                    results.append(_BundleWriter(document, user).write())
+            except BundleInvalid as exc:
+                errors.extend(_named(name, exc.errors))
+        if errors:
+            raise BundleInvalid(errors)
+        if dry_run:
+            transaction.set_rollback(True)
+    return results
+
+
+def _named(name: str, errors: list[BundleError]) -> list[BundleError]:
+    if not name:
+        return list(errors)
+    return [BundleError(f"{name}: {e.path}", e.message) for e in errors]
+
+
+def _kpi_fields(entry: dict, position: int) -> dict:
+    def dec(key: str) -> Decimal | None:
+        return Decimal(str(entry[key])) if entry.get(key) is not None else None
+
+    return {
+        "position": position,
+        "name": entry["name"],
+        "dimension": entry["dimension"],
+        "unit": entry.get("unit", ""),
+        "rule": entry["rule"],
+        "direction": entry.get("direction") or "",
+        "target": dec("target"),
+        "floor": dec("floor"),
+        "max_points": dec("max_points"),
+        "step": dec("step"),
+        "points_per_step": dec("points_per_step"),
+        "partial_step": entry.get("partial_step") or "",
+    }
+
+
+def _update_changed(instance, fields: dict) -> bool:
+    """Set fields that differ and save only those; True if anything changed."""
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, fields[name])
+    if changed:
+        instance.save(update_fields=changed)
+    return bool(changed)
+
+
+class _BundleWriter:
+    """Writes one validated bundle; raises BundleInvalid for conflicts with stored data."""
+
+    def __init__(self, document: dict, user):
+        self.doc, self.user = document, user
+        self.errors = ErrorList()
+        self.counts: dict[str, int] = {}
+
+    def write(self) -> ImportResult:
+        project = self._project()
+        parties = {
+            entry["key"]: self._party(i, entry) for i, entry in enumerate(self.doc["parties"])
+        }
+        self._raise_if_errors()
+        contract, created = self._contract(project, parties)
+        self._raise_if_errors()
+        kpis = self._kpis(self._mechanism_version(contract))
+        self._milestones(contract)
+        self._evaluations(contract, kpis)
+        self._raise_if_errors()
+        return ImportResult(contract=contract, contract_created=created, counts=self.counts)
+
+    def _raise_if_errors(self) -> None:
+        if self.errors:
+            raise BundleInvalid(self.errors)
+
+    def _count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def _project(self) -> Project:
+        data = self.doc["project"]
+        city, _ = City.objects.get_or_create(name=data["city"])
+        project, _ = Project.objects.update_or_create(
+            code=data["code"],
+            defaults={
+                "name": data["name"],
+                "name_en": data.get("name_en", ""),
+                "city": city,
+                "sector": data["sector"],
+                "stage": data["stage"],
+                "operation_mode": data["operation_mode"],
+                "return_mechanism": data["return_mechanism"],
+                "total_investment": Decimal(str(data["total_investment"])),
+                "cooperation_years": data["cooperation_years"],
+            },
+        )
+        return project
+
+    def _party(self, index: int, entry: dict) -> Party | None:
+        path = f"parties[{index}]"
+        code, name = entry.get("credit_code", ""), entry["name"]
+        party = Party.objects.filter(credit_code=code).first() if code else None
+        if party is None:
+            party = Party.objects.filter(name=name).first()
+            if party and code and party.credit_code:
+                self.errors.add(
+                    f"{path}.name",
+                    f"already registered with credit code {party.credit_code}, not {code}",
+                )
+                return None
+        if party is None:
+            self._count("parties created")
+            return Party.objects.create(kind=entry["kind"], name=name, credit_code=code)
+        if party.kind != entry["kind"]:
+            self.errors.add(f"{path}.kind", f"{party.name} is registered as {party.kind}")
+            return None
+        if party.name != name and Party.objects.filter(name=name).exists():
+            self.errors.add(f"{path}.name", f"another party is already named {name}")
+            return None
+        _update_changed(party, {"name": name, "credit_code": code or party.credit_code})
+        return party
+
+    def _contract(self, project: Project, parties: dict[str, Party]) -> tuple[Contract, bool]:
+        data = self.doc["contract"]
+        fields = {
+            "project": project,
+            "title": data["title"],
+            "government_party": parties[data["government_party"]],
+            "private_party": parties[data["private_party"]],
+            "signed_on": date.fromisoformat(data["signed_on"]),
+            "starts_on": date.fromisoformat(data["starts_on"]),
+            "ends_on": date.fromisoformat(data["ends_on"]),
+            "currency": data["currency"],
+            "frequency": data["frequency"],
+        }
+        contract = Contract.objects.select_related("project").filter(code=data["code"]).first()
+        if contract is None:
+            return Contract.objects.create(code=data["code"], **fields), True
+        if contract.project_id != project.pk:
+            self.errors.add("contract.code", f"belongs to project {contract.project.code}")
+        elif contract.frequency != data["frequency"] and contract.periods.exists():
+            self.errors.add("contract.frequency", "cannot change: the contract has periods")
+        else:
+            _update_changed(contract, fields)
+        return contract, False
+
+    def _mechanism_version(self, contract: Contract) -> MechanismVersion:
+        """The bundle describes the contract's latest mechanism version."""
+        definition = dict(self.doc["contract"]["mechanism"])
+        version = contract.mechanism_versions.order_by("-version").first()
+        if version is None:
+            self._count("mechanism versions created")
+            return MechanismVersion.objects.create(
+                contract=contract,
+                version=1,
+                effective_from=contract.starts_on,
+                type=definition["type"],
+                definition=definition,
+            )
+        _update_changed(version, {"type": definition["type"], "definition": definition})
+        return version
+
+    def _kpis(self, version: MechanismVersion) -> dict[str, KPI]:
+        existing = {kpi.code: kpi for kpi in version.kpis.all()}
+        kpis = {}
+        for position, entry in enumerate(self.doc["contract"]["kpis"]):
+            fields = _kpi_fields(entry, position)
+            kpi = existing.pop(entry["code"], None)
+            if kpi is None:
+                kpi = KPI.objects.create(mechanism_version=version, code=entry["code"], **fields)
+                self._count("KPIs created")
+            elif _update_changed(kpi, fields):
+                self._count("KPIs updated")
+            kpis[kpi.code] = kpi
+        for code, kpi in existing.items():
+            if kpi.measurements.exists():
+                self.errors.add(
+                    "contract.kpis", f"KPI {code} has measurements and cannot be removed"
+                )
+            else:
+                kpi.delete()
+                self._count("KPIs removed")
+        return kpis
+
+    def _milestones(self, contract: Contract) -> None:
+        existing = {m.code: m for m in contract.milestones.all()}
+        for entry in self.doc["contract"]["milestones"]:
+            met_on = entry.get("met_on")
+            fields = {
+                "name": entry["name"],
+                "due_on": date.fromisoformat(entry["due_on"]),
+                "met_on": date.fromisoformat(met_on) if met_on else None,
+            }
+            milestone = existing.pop(entry["code"], None)
+            if milestone is None:
+                Milestone.objects.create(contract=contract, code=entry["code"], **fields)
+                self._count("milestones created")
+            else:
+                _update_changed(milestone, fields)
+        for milestone in existing.values():
+            milestone.delete()
+            self._count("milestones removed")
+
+    def _evaluations(self, contract: Contract, kpis: dict[str, KPI]) -> None:
+        for index, entry in enumerate(self.doc.get("evaluations", [])):
+            period, created = period_get_or_create(contract=contract, label=entry["period"])
+            if period.state == Period.State.LOCKED:
+                self.errors.add(
+                    f"evaluations[{index}].period",
+                    f"{period.label} is locked (its payment is approved) and cannot be re-imported",
+                )
+                continue
+            changed = _update_changed(
+                period,
+                {
+                    "state": Period.State.SUBMITTED,
+                    "performance_points": entry.get("performance_points"),
+                },
+            )
+            if created or changed:
+                self._count("periods created" if created else "periods updated")
+            for measurement in entry.get("measurements", []):
+                self._measurement(period, kpis[measurement["kpi"]], measurement)
+            self._deduction_inputs(period, entry)
+
+    def _measurement(self, period: Period, kpi: KPI, entry: dict) -> None:
+        """Imported figures are the official record: accepted as they stand. One that an
+        enterprise submitted is never overwritten: the import becomes a new revision."""
+        value = Decimal(str(entry["value"])) if "value" in entry else None
+        points = Decimal(str(entry["points"])) if "points" in entry else None
+        fields = {"value": value, "points": points, "state": Measurement.State.ACCEPTED}
+        current = period.measurements.filter(kpi=kpi, is_current=True).first()
+        if current and current.source == Measurement.Source.IMPORT:
+            if _update_changed(current, fields):
+                self._count("measurements updated")
+            return
+        revision = 1
+        if current:
+            if current.value == value and current.points == points:
+                return
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+            revision = current.revision + 1
+        Measurement.objects.create(
+            period=period,
+            kpi=kpi,
+            revision=revision,
+            source=Measurement.Source.IMPORT,
+            submitted_by=self.user,
+            submitted_at=timezone.now(),
+            **fields,
+        )
+        self._count("measurements created")
+
+    def _deduction_inputs(self, period: Period, entry: dict) -> None:
+        """Failures and events have no codes of their own: the bundle's list replaces them."""
+        period.availability_failures.all().delete()
+        period.deduction_events.all().delete()
+        AvailabilityFailure.objects.bulk_create(
+            AvailabilityFailure(period=period, position=i, **failure)
+            for i, failure in enumerate(entry.get("availability_failures", []))
+        )
+        DeductionEvent.objects.bulk_create(
+            DeductionEvent(
+                period=period,
+                position=i,
+                code=event["code"],
+                quantity=Decimal(str(event["quantity"])),
+                note=event.get("note", ""),
+            )
+            for i, event in enumerate(entry.get("events", []))
+        )

@@ -1,0 +1,393 @@
+"""Contracts and everything a period's payment is computed from.
+
+The payment mechanism is contract data, versioned: a supplementary agreement (补充协议) adds a
+new MechanismVersion effective from a date, with its own KPI definitions; old calculations
+keep pointing at the version they used.
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portfolio.models import Party, Project
+
+# Targets, actual values and points: up to 6 decimal places is plenty for any KPI.
+KPI_DECIMAL = {"max_digits": 20, "decimal_places": 6}
+
+
+class Contract(models.Model):
+    class Frequency(models.TextChoices):
+        ANNUAL = "annual", _("annual")
+        QUARTERLY = "quarterly", _("quarterly")
+        MONTHLY = "monthly", _("monthly")
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    project = models.ForeignKey(
+        Project, models.PROTECT, related_name="contracts", verbose_name=_("project")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    government_party = models.ForeignKey(
+        Party,
+        models.PROTECT,
+        related_name="government_contracts",
+        verbose_name=_("government party"),
+    )
+    private_party = models.ForeignKey(
+        Party, models.PROTECT, related_name="private_contracts", verbose_name=_("private party")
+    )
+    signed_on = models.DateField(_("signed on"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217, e.g. CNY"))
+    frequency = models.CharField(
+        _("evaluation frequency"), max_length=10, choices=Frequency.choices
+    )
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")), name="contract_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=~Q(government_party=F("private_party")), name="contract_two_parties"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["annual", "quarterly", "monthly"]),
+                name="contract_frequency_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class MechanismVersion(models.Model):
+    class Type(models.TextChoices):
+        SCORE_COEFFICIENT = "score_coefficient", _("score × coefficient (按效付费)")
+        DEDUCTIONS = "deductions", _("deductions (availability, performance, events)")
+
+    contract = models.ForeignKey(
+        Contract, models.CASCADE, related_name="mechanism_versions", verbose_name=_("contract")
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"))
+    agreement = models.CharField(
+        _("agreement"), max_length=200, blank=True, help_text=_("e.g. 补充协议(一), dated …")
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    # The bundle's `contract.mechanism` object without its KPIs, decimals kept as strings:
+    # exactly what the engine reads, so a calculation can be reproduced years later.
+    definition = models.JSONField(_("definition"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment mechanism version")
+        verbose_name_plural = _("payment mechanism versions")
+        ordering = ["contract__code", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "version"], name="mechanism_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "effective_from"], name="mechanism_unique_effective_from"
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=["score_coefficient", "deductions"]),
+                name="mechanism_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} v{self.version}"
+
+
+class KPI(models.Model):
+    class Dimension(models.TextChoices):
+        OUTPUT = "output", _("output (产出)")
+        EFFECT = "effect", _("effect (效果)")
+        MANAGEMENT = "management", _("management (管理)")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("higher is better")
+        LOWER = "lower", _("lower is better")
+
+    class Rule(models.TextChoices):
+        DEDUCT_PER_STEP = "deduct_per_step", _("deduct per step")
+        PROPORTIONAL = "proportional", _("proportional")
+        THRESHOLD = "threshold", _("threshold")
+        MANUAL = "manual", _("manual (evaluator's points)")
+
+    class PartialStep(models.TextChoices):
+        CEIL = "ceil", _("a partial step counts as a whole step")
+        FLOOR = "floor", _("partial steps are ignored")
+        EXACT = "exact", _("partial steps count pro rata")
+
+    mechanism_version = models.ForeignKey(
+        MechanismVersion, models.CASCADE, related_name="kpis", verbose_name=_("mechanism version")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=200)
+    dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    rule = models.CharField(_("scoring rule"), max_length=20, choices=Rule.choices)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, blank=True
+    )
+    target = models.DecimalField(_("target"), null=True, blank=True, **KPI_DECIMAL)
+    floor = models.DecimalField(_("floor"), null=True, blank=True, **KPI_DECIMAL)
+    max_points = models.DecimalField(_("maximum points"), **KPI_DECIMAL)
+    step = models.DecimalField(_("step"), null=True, blank=True, **KPI_DECIMAL)
+    points_per_step = models.DecimalField(
+        _("points per step"), null=True, blank=True, **KPI_DECIMAL
+    )
+    # Blank means the mechanism's default (ceil: 不足一档按一档计).
+    partial_step = models.CharField(
+        _("partial step"), max_length=10, choices=PartialStep.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["mechanism_version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["mechanism_version", "code"], name="kpi_unique_code"),
+            models.CheckConstraint(condition=Q(max_points__gt=0), name="kpi_max_points_positive"),
+            models.CheckConstraint(
+                condition=Q(step__isnull=True) | Q(step__gt=0), name="kpi_step_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(rule="manual") | ~Q(direction="") & Q(target__isnull=False),
+                name="kpi_measured_needs_direction_and_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Milestone(models.Model):
+    contract = models.ForeignKey(
+        Contract, models.CASCADE, related_name="milestones", verbose_name=_("contract")
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["contract__code", "due_on", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "code"], name="milestone_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """Unmet and past its due date."""
+        return self.met_on is None and self.due_on < (today or timezone.localdate())
+
+    @property
+    def was_late(self) -> bool:
+        return self.met_on is not None and self.met_on > self.due_on
+
+
+class Period(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        SUBMITTED = "submitted", _("submitted")
+        LOCKED = "locked", _("locked")
+
+    contract = models.ForeignKey(
+        Contract, models.CASCADE, related_name="periods", verbose_name=_("contract")
+    )
+    label = models.CharField(_("label"), max_length=7, help_text=_("2026, 2026-Q1 or 2026-03"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    due_on = models.DateField(_("submission due on"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    # Deductions mechanism only: performance points incurred in the period.
+    performance_points = models.PositiveIntegerField(_("performance points"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation period")
+        verbose_name_plural = _("evaluation periods")
+        ordering = ["contract__code", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "label"], name="period_unique_label"),
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")), name="period_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "submitted", "locked"]), name="period_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.label}"
+
+
+class Measurement(models.Model):
+    """One submission of a KPI's value (or points, for manual KPIs) for a period.
+
+    A resubmission after a return is a new revision: the earlier row, its submitter and its
+    evidence stay as they were. Exactly one revision per period and KPI is current.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned for revision")
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("web form")
+        API = "api", _("API")
+        IMPORT = "import", _("bundle import")
+
+    period = models.ForeignKey(
+        Period, models.CASCADE, related_name="measurements", verbose_name=_("period")
+    )
+    kpi = models.ForeignKey(KPI, models.PROTECT, related_name="measurements", verbose_name=_("KPI"))
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    value = models.DecimalField(_("value"), null=True, blank=True, **KPI_DECIMAL)
+    points = models.DecimalField(_("points"), null=True, blank=True, **KPI_DECIMAL)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_reason = models.TextField(_("reason for return"), blank=True)
+
+    class Meta:
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+        ordering = ["period", "kpi__position", "revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "kpi"],
+                condition=Q(is_current=True),
+                name="measurement_one_current_per_kpi",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "kpi", "revision"], name="measurement_unique_revision"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False, points__isnull=True)
+                | Q(value__isnull=True, points__isnull=False),
+                name="measurement_value_xor_points",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(review_reason=""),
+                name="measurement_return_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.kpi.code} r{self.revision}"
+
+
+class AvailabilityFailure(models.Model):
+    """Deductions mechanism: an area that was unavailable during the period."""
+
+    period = models.ForeignKey(
+        Period, models.CASCADE, related_name="availability_failures", verbose_name=_("period")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    area = models.CharField(_("area"), max_length=200)
+    weighting = models.PositiveIntegerField(_("weighting"))
+    periods = models.PositiveIntegerField(_("unavailable service periods"))
+    used = models.BooleanField(_("used while unavailable"))
+    failures_in_period = models.PositiveIntegerField(_("failures of this criterion in the period"))
+
+    class Meta:
+        verbose_name = _("availability failure")
+        verbose_name_plural = _("availability failures")
+        ordering = ["period", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.area}"
+
+
+class DeductionEvent(models.Model):
+    """Deductions mechanism: occurrences of an event with a per-unit rate."""
+
+    period = models.ForeignKey(
+        Period, models.CASCADE, related_name="deduction_events", verbose_name=_("period")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    code = models.CharField(_("event code"), max_length=50)
+    quantity = models.DecimalField(_("quantity"), **KPI_DECIMAL)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("deduction event")
+        verbose_name_plural = _("deduction events")
+        ordering = ["period", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="event_quantity_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.code} × {self.quantity}"
+
+
+def evidence_storage_key(instance: "Evidence", filename: str) -> str:
+    # The client's filename is never part of the path: it is kept only as a label.
+    key = uuid.uuid4().hex
+    return f"evidence/{key[:2]}/{key}"
+
+
+class Evidence(models.Model):
+    measurement = models.ForeignKey(
+        Measurement, models.PROTECT, related_name="evidence", verbose_name=_("measurement")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_storage_key, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["measurement", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"

@@ -1,0 +1,53 @@
+"""Suite-wide setup: which services the run has, and the shared spec examples.
+
+Under CI (CI=true) the suite must run on PostgreSQL with a Redis broker: a missing service
+is a failure, never a skip. Locally, PostgreSQL-only tests are skipped with the reason.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLES_DIR = SHARED_DIR / "spec" / "examples"
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES_DIR.glob("*.json"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def on_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_configure(config):
+    if not EXAMPLE_NAMES:
+        raise pytest.UsageError(f"no shared examples in {EXAMPLES_DIR}: clone with shared/ beside")
+    if not IN_CI:
+        return
+    problems = []
+    if not on_postgresql():
+        problems.append("DATABASE_URL must point at PostgreSQL under CI")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        problems.append("CELERY_BROKER_URL must point at Redis under CI")
+    if problems:
+        raise pytest.UsageError("; ".join(problems))
+
+
+def pytest_collection_modifyitems(config, items):
+    if on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def load_example(name: str) -> dict:
+    return json.loads((EXAMPLES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def example():
+    return load_example

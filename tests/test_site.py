@@ -1,0 +1,87 @@
+"""Site-wide checks: settings per environment, the admin, the language."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="portfolio.settings.production",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="ppp.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portfolio.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
+
+
+@pytest.mark.django_db
+def test_admin_login_page_is_served_in_chinese_by_default(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_login_page_in_english(client):
+    response = client.get("/en/admin/login/")
+    assert response.status_code == 200
+    assert "Log in" in response.content.decode()
+
+
+def registered_models():
+    return [m for m in admin.site._registry if m._meta.app_label in {"portfolio", "contracts"}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
+def test_every_admin_list_opens_with_search_and_filters(admin_client, model):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "长沙"}).status_code == 200
+    model_admin = admin.site._registry[model]
+    assert model_admin.search_fields, f"{model.__name__} admin has no search"
+
+
+def test_every_model_has_an_admin():
+    from django.apps import apps
+
+    ours = [
+        m for m in apps.get_models() if m._meta.app_label in {"portfolio", "contracts", "reports"}
+    ]
+    assert set(ours) <= set(admin.site._registry)
