@@ -264,6 +264,11 @@ class _BundleWriter:
             self._count("milestones removed")
 
     def _evaluations(self, contract: Contract, kpis: dict[str, KPI]) -> None:
+        current = {
+            (m.period_id, m.kpi_id): m
+            for m in Measurement.objects.filter(period__contract=contract, is_current=True)
+        }
+        new_measurements = []
         for index, entry in enumerate(self.doc.get("evaluations", [])):
             period, created = period_get_or_create(contract=contract, label=entry["period"])
             if period.state == Period.State.LOCKED:
@@ -282,37 +287,41 @@ class _BundleWriter:
             if created or changed:
                 self._count("periods created" if created else "periods updated")
             for measurement in entry.get("measurements", []):
-                self._measurement(period, kpis[measurement["kpi"]], measurement)
+                kpi = kpis[measurement["kpi"]]
+                new = self._measurement(period, kpi, measurement, current.get((period.pk, kpi.pk)))
+                if new:
+                    new_measurements.append(new)
             self._deduction_inputs(period, entry)
+        Measurement.objects.bulk_create(new_measurements)
+        self._count("measurements created", len(new_measurements))
 
-    def _measurement(self, period: Period, kpi: KPI, entry: dict) -> None:
+    def _measurement(
+        self, period: Period, kpi: KPI, entry: dict, current: Measurement | None
+    ) -> Measurement | None:
         """Imported figures are the official record: accepted as they stand. One that an
-        enterprise submitted is never overwritten: the import becomes a new revision."""
+        enterprise submitted is never overwritten: the import becomes a new revision, returned
+        here to be created."""
         value = Decimal(str(entry["value"])) if "value" in entry else None
         points = Decimal(str(entry["points"])) if "points" in entry else None
         fields = {"value": value, "points": points, "state": Measurement.State.ACCEPTED}
-        current = period.measurements.filter(kpi=kpi, is_current=True).first()
         if current and current.source == Measurement.Source.IMPORT:
             if _update_changed(current, fields):
                 self._count("measurements updated")
-            return
-        revision = 1
+            return None
+        if current and current.value == value and current.points == points:
+            return None
         if current:
-            if current.value == value and current.points == points:
-                return
             current.is_current = False
             current.save(update_fields=["is_current"])
-            revision = current.revision + 1
-        Measurement.objects.create(
+        return Measurement(
             period=period,
             kpi=kpi,
-            revision=revision,
+            revision=current.revision + 1 if current else 1,
             source=Measurement.Source.IMPORT,
             submitted_by=self.user,
             submitted_at=timezone.now(),
             **fields,
         )
-        self._count("measurements created")
 
     def _deduction_inputs(self, period: Period, entry: dict) -> None:
         """Failures and events have no codes of their own: the bundle's list replaces them."""
