@@ -56,7 +56,7 @@ system-deps:
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore='.venv/*' --ignore='tests/*' --ignore='var/*'
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans --ignore='.venv/*'
 
 clean:
 	rm -rf var db.sqlite3

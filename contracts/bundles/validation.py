@@ -421,8 +421,10 @@ def _check_period_label(
         evaluation.error("period", str(exc))
         return
     starts_on, ends_on = contract.data.get("starts_on"), contract.data.get("ends_on")
-    outside = isinstance(starts_on, str) and isinstance(ends_on, str) and (
-        last.isoformat() < starts_on or first.isoformat() > ends_on
+    outside = (
+        isinstance(starts_on, str)
+        and isinstance(ends_on, str)
+        and (last.isoformat() < starts_on or first.isoformat() > ends_on)
     )
     if outside:
         evaluation.error("period", "is outside the contract term")
