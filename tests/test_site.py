@@ -85,3 +85,11 @@ def test_every_model_has_an_admin():
         m for m in apps.get_models() if m._meta.app_label in {"portfolio", "contracts", "reports"}
     ]
     assert set(ours) <= set(admin.site._registry)
+
+
+@pytest.mark.django_db
+def test_model_names_are_chinese_by_default_and_english_on_request(admin_client):
+    chinese = admin_client.get("/admin/contracts/").content.decode()
+    english = admin_client.get("/en/admin/contracts/").content.decode()
+    assert "考核期" in chinese and "付费机制版本" in chinese
+    assert "Evaluation periods" in english and "Payment mechanism versions" in english

@@ -260,7 +260,8 @@ def _check_mechanism(
     for key in mechanism.data:
         if key not in allowed:
             mechanism.error(key, f"does not apply to mechanism type {kind}")
-    mechanism.integer("money_places", required=False, minimum=0, maximum=4)
+    # Amounts are stored with 2 decimal places (cents, pence, paisa).
+    mechanism.integer("money_places", required=False, minimum=0, maximum=2)
     if kind == "score_coefficient":
         _check_score_coefficient(contract, mechanism, kpis)
     else:
