@@ -19,10 +19,9 @@ run: install system-deps
 	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
 	@echo "  Ctrl-C stops the web server and the worker."
 	@echo
-	@trap 'kill 0' INT TERM; \
-	$(VENV)/bin/celery -A portfolio worker --loglevel=INFO --concurrency=2 & \
-	$(PY) manage.py runserver $(HOST) & \
-	wait
+	@$(VENV)/bin/celery -A portfolio worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(PY) manage.py runserver $(HOST)
 
 test: install system-deps lint
 	$(PY) -m pytest
