@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     KPI,
@@ -9,6 +10,8 @@ from .models import (
     Measurement,
     MechanismVersion,
     Milestone,
+    PaymentCalculation,
+    PaymentRun,
     Period,
 )
 
@@ -177,3 +180,70 @@ class EvidenceAdmin(admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
     ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (computations, runs): shown, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "label",
+        "state",
+        "progress",
+        "done",
+        "failed",
+        "total",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "label"]
+    search_fields = ["label"]
+
+    @admin.display(description=_("progress"))
+    def progress(self, run: PaymentRun) -> str:
+        finished = run.done + run.failed
+        return f"{finished}/{run.total} ({100 * finished // run.total if run.total else 100}%)"
+
+
+@admin.register(PaymentCalculation)
+class PaymentCalculationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "contract",
+        "period_label",
+        "state",
+        "score",
+        "grade",
+        "full_amount",
+        "deduction",
+        "payable",
+        "computed_at",
+    ]
+    list_filter = [
+        "state",
+        "grade",
+        "period__label",
+        "period__contract__project__city",
+        "computed_via",
+    ]
+    search_fields = ["period__contract__code", "period__contract__private_party__name"]
+    list_select_related = ["period__contract"]
+    date_hierarchy = "computed_at"
+
+    @admin.display(description=_("contract"), ordering="period__contract__code")
+    def contract(self, calculation: PaymentCalculation) -> str:
+        return calculation.period.contract.code
+
+    @admin.display(description=_("period"), ordering="period__starts_on")
+    def period_label(self, calculation: PaymentCalculation) -> str:
+        return calculation.period.label

@@ -391,3 +391,139 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.sha256[:12]})"
+
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class PaymentRun(models.Model):
+    """One computation of every contract due in a period (a label such as 2026-Q2), fanned
+    out over the workers in chunks; progress is `done` (+ `failed`) of `total`."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    label = models.CharField(_("period label"), max_length=7)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    total = models.PositiveIntegerField(_("contract periods"), default=0)
+    done = models.PositiveIntegerField(_("computed"), default=0)
+    failed = models.PositiveIntegerField(_("not computed"), default=0)
+    # Contract periods that could not be computed and why, e.g. the KPIs lacking measurements.
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment run")
+        verbose_name_plural = _("payment runs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total") - F("failed")), name="payment_run_progress_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.done}/{self.total})"
+
+
+class PaymentCalculation(models.Model):
+    """What the government owes for one contract period, as the engine computed it, with the
+    inputs it used so that the figure can be reproduced years later.
+
+    One per period. Recomputing replaces it until it is approved; from then on it is never
+    changed (corrections are separate adjustment records)."""
+
+    class State(models.TextChoices):
+        COMPUTED = "computed", _("computed")
+        PREPARED = "prepared", _("prepared")
+        APPROVED = "approved", _("approved")
+        PAID = "paid", _("paid")
+        RETURNED = "returned", _("returned")
+
+    # States in which the amounts are final.
+    FINAL_STATES = (State.APPROVED, State.PAID)
+
+    class Via(models.TextChoices):
+        COMMAND = "command", _("management command")
+        TASK = "task", _("Celery task")
+        RUN = "run", _("payment run")
+
+    period = models.OneToOneField(
+        Period, models.PROTECT, related_name="calculation", verbose_name=_("period")
+    )
+    mechanism_version = models.ForeignKey(
+        MechanismVersion,
+        models.PROTECT,
+        related_name="calculations",
+        verbose_name=_("mechanism version"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.COMPUTED
+    )
+    # {"mechanism": …, "kpis": […], "evaluation": {…}}: exactly what the engine was given.
+    inputs = models.JSONField(_("inputs"))
+    # The engine's result: KPI points or deduction lines and every amount, as decimal strings.
+    result = models.JSONField(_("result"))
+    score = models.DecimalField(_("score"), max_digits=20, decimal_places=10, null=True)
+    grade = models.CharField(_("grade"), max_length=2, blank=True)
+    coefficient = models.DecimalField(_("coefficient"), max_digits=20, decimal_places=10, null=True)
+    full_amount = models.DecimalField(_("full amount"), **MONEY)
+    deduction = models.DecimalField(_("deduction"), **MONEY)
+    payable = models.DecimalField(_("payable"), **MONEY)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("computed by"),
+    )
+    computed_via = models.CharField(_("computed via"), max_length=10, choices=Via.choices)
+    task_id = models.CharField(_("Celery task id"), max_length=50, blank=True)
+    run = models.ForeignKey(
+        PaymentRun,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calculations",
+        verbose_name=_("payment run"),
+    )
+
+    class Meta:
+        verbose_name = _("payment calculation")
+        verbose_name_plural = _("payment calculations")
+        ordering = ["period__contract__code", "period__starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payable__gte=0)
+                & Q(payable__lte=F("full_amount"))
+                & Q(full_amount=F("payable") + F("deduction")),
+                name="calculation_amounts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["computed", "prepared", "approved", "paid", "returned"]),
+                name="calculation_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.payable}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import transaction
 
 from contracts.bundles import bundles_import
-from contracts.models import Contract
-from contracts.services import contract_periods_open_until
+from contracts.models import Contract, PaymentCalculation, Period
+from contracts.services.payments import payments_compute
+from contracts.services.periods import contract_periods_open_until
 
 from . import demo_data
 from .models import Party, User
@@ -19,6 +20,7 @@ from .services import city_upsert, party_upsert, user_upsert
 class DemoSummary:
     contracts: int
     open_periods: int
+    calculations: int
     usernames: list[str]
 
 
@@ -28,8 +30,9 @@ def demo_is_seeded() -> bool:
 
 @transaction.atomic
 def demo_seed(*, today: date) -> DemoSummary:
-    """Cities and budgets, every demo bundle, the periods still open at `today`, and the demo
-    users. Running it again brings the demo data back to its initial state."""
+    """Cities and budgets, every demo bundle, the payments of its evaluated periods, the
+    periods still open at `today`, and the demo users. Running it again brings the demo data
+    back to its initial state."""
     for city in demo_data.CITIES:
         city_upsert(
             name=city["name"],
@@ -42,6 +45,8 @@ def demo_seed(*, today: date) -> DemoSummary:
     open_periods = sum(
         len(contract_periods_open_until(contract=r.contract, day=today)) for r in results
     )
+    evaluated = Period.objects.filter(state=Period.State.SUBMITTED).values_list("pk", flat=True)
+    payments_compute(period_ids=list(evaluated), via=PaymentCalculation.Via.COMMAND)
     party_upsert(**demo_data.AUDITOR_PARTY)
     users = [
         user_upsert(
@@ -55,5 +60,6 @@ def demo_seed(*, today: date) -> DemoSummary:
     return DemoSummary(
         contracts=Contract.objects.count(),
         open_periods=open_periods,
+        calculations=PaymentCalculation.objects.count(),
         usernames=[u.username for u in users],
     )

@@ -51,3 +51,22 @@ def load_example(name: str) -> dict:
 @pytest.fixture
 def example():
     return load_example
+
+
+@pytest.fixture(scope="session")
+def _worker_process(django_db_setup):
+    from tests.worker import WorkerProcess, purge_queue
+
+    purge_queue()
+    worker = WorkerProcess()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, _worker_process):
+    """A real worker process, shared by the tests that need one (started once, and again
+    after a test killed it). It reads only committed data: hence transactional_db."""
+    if not _worker_process.running:
+        _worker_process.start()
+    return _worker_process

@@ -22,7 +22,7 @@ from contracts.models import (
     Milestone,
     Period,
 )
-from contracts.services import period_get_or_create
+from contracts.services.periods import period_get_or_create
 from portfolio.models import City, Party, Project
 
 from .reader import BundleError, ErrorList

@@ -1,11 +1,11 @@
-"""Writes on contracts and their periods. Views, admin actions, commands and tasks call these."""
+"""Writes on evaluation periods."""
 
 from datetime import date, timedelta
 
 from django.conf import settings
 
-from .models import Contract, Period
-from .periods import period_bounds, period_labels_between
+from contracts.models import Contract, Period
+from contracts.periods import period_bounds, period_labels_between
 
 
 def period_get_or_create(*, contract: Contract, label: str) -> tuple[Period, bool]:

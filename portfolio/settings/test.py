@@ -2,7 +2,7 @@
 worker process can see what the tests commit."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES
+from .base import BASE_DIR, CELERY_BROKER_URL, DATABASES, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
@@ -13,3 +13,16 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+
+if CELERY_BROKER_URL.startswith("redis://"):
+    # Tasks of a killed worker come back within seconds, not an hour.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 5,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+elif CELERY_BROKER_URL == "filesystem://":
+    # Apart from the queue of a `make run` worker on the same checkout.
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
+        BASE_DIR / "var" / "test-celery-broker"
+    )

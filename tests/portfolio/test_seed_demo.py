@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from contracts.models import Contract, Measurement, Period
+from contracts.models import Contract, Measurement, PaymentCalculation, Period
 from portfolio.demo_seed import demo_seed
 from portfolio.models import City, Party, Project, User
 
@@ -34,6 +34,9 @@ def test_seed_demo_builds_the_portfolio_and_users_and_is_repeatable():
     assert Project.objects.count() >= 15
     assert set(Project.objects.values_list("sector", flat=True)) >= SECTORS
     assert first.open_periods > 0
+    # every evaluated period has its payment computed
+    evaluated = Period.objects.filter(state=Period.State.SUBMITTED)
+    assert first.calculations == evaluated.count() == PaymentCalculation.objects.count()
     for contract in Contract.objects.all():
         evaluated = contract.periods.exclude(state=Period.State.OPEN)
         assert (evaluated.last().ends_on - evaluated.first().starts_on).days >= 2 * 365 - 1

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         summary = demo_seed(today=timezone.localdate())
         self.stdout.write(
             f"Demo portfolio loaded: {summary.contracts} contracts, "
-            f"{summary.open_periods} open periods."
+            f"{summary.calculations} payment calculations, {summary.open_periods} open periods."
         )
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         for username in summary.usernames:

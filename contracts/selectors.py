@@ -1,0 +1,110 @@
+"""Reads on contracts, set-based: one query per kind of row whatever the number of periods.
+
+The documents built here are the bundle's shapes (`ppp-bundle/1`) and, the same, the payment
+engine's inputs, so what is exported is exactly what a calculation reads.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .models import KPI, AvailabilityFailure, DeductionEvent, Measurement, MechanismVersion, Period
+
+
+def decimal_text(value: Decimal) -> str:
+    """A stored decimal as the shortest exact string: 99.500000 → "99.5", 100 → "100"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def kpi_document(kpi: KPI) -> dict:
+    doc = {"code": kpi.code, "name": kpi.name, "dimension": kpi.dimension, "unit": kpi.unit}
+    if kpi.direction:
+        doc["direction"] = kpi.direction
+    for name in ("target", "floor"):
+        if getattr(kpi, name) is not None:
+            doc[name] = decimal_text(getattr(kpi, name))
+    doc["max_points"] = decimal_text(kpi.max_points)
+    doc["rule"] = kpi.rule
+    for name in ("step", "points_per_step"):
+        if getattr(kpi, name) is not None:
+            doc[name] = decimal_text(getattr(kpi, name))
+    if kpi.partial_step:
+        doc["partial_step"] = kpi.partial_step
+    return doc
+
+
+@dataclass(frozen=True)
+class MechanismTerms:
+    """A mechanism version as the engine reads it."""
+
+    version: MechanismVersion
+    mechanism: dict
+    kpis: list[dict]
+
+
+def mechanism_terms_by_contract(*, contract_ids: Iterable[int]) -> dict[int, list[MechanismTerms]]:
+    """Every mechanism version of the contracts with its KPI documents, oldest first."""
+    versions = MechanismVersion.objects.filter(contract_id__in=list(contract_ids)).order_by(
+        "contract_id", "effective_from"
+    )
+    kpis = defaultdict(list)
+    for kpi in KPI.objects.filter(mechanism_version__in=versions).order_by("position"):
+        kpis[kpi.mechanism_version_id].append(kpi_document(kpi))
+    terms = defaultdict(list)
+    for version in versions:
+        terms[version.contract_id].append(
+            MechanismTerms(version, dict(version.definition), kpis[version.pk])
+        )
+    return terms
+
+
+def terms_in_force(terms: list[MechanismTerms], day: date) -> MechanismTerms:
+    """The version effective on `day`: the latest that started by then (else the first)."""
+    in_force = [t for t in terms if t.version.effective_from <= day]
+    return in_force[-1] if in_force else terms[0]
+
+
+def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> dict[int, dict]:
+    """Period id → the period's inputs as the bundle's `evaluations[]` item: its current
+    measurements in KPI order (only accepted ones if `accepted_only`) or its deductions inputs.
+    """
+    periods = list(periods)
+    docs = {p.pk: {"period": p.label} for p in periods}
+    measurements = Measurement.objects.filter(period__in=periods, is_current=True)
+    if accepted_only:
+        measurements = measurements.filter(state=Measurement.State.ACCEPTED)
+    rows = measurements.order_by("period_id", "kpi__position").values_list(
+        "period_id", "kpi__code", "value", "points"
+    )
+    for period_id, code, value, points in rows:
+        docs[period_id].setdefault("measurements", []).append(
+            {"kpi": code, "points": decimal_text(points)}
+            if points is not None
+            else {"kpi": code, "value": decimal_text(value)}
+        )
+    failures = AvailabilityFailure.objects.filter(period__in=periods).order_by(
+        "period_id", "position"
+    )
+    for f in failures:
+        docs[f.period_id].setdefault("availability_failures", []).append(
+            {
+                "area": f.area,
+                "weighting": f.weighting,
+                "periods": f.periods,
+                "used": f.used,
+                "failures_in_period": f.failures_in_period,
+            }
+        )
+    for period in periods:
+        if period.performance_points is not None:
+            docs[period.pk]["performance_points"] = period.performance_points
+    events = DeductionEvent.objects.filter(period__in=periods).order_by("period_id", "position")
+    for e in events:
+        event = {"code": e.code, "quantity": decimal_text(e.quantity)}
+        if e.note:
+            event["note"] = e.note
+        docs[e.period_id].setdefault("events", []).append(event)
+    return docs

@@ -1,0 +1,1 @@
+"""Writes on contracts. Views, admin actions, commands and Celery tasks call these."""

@@ -1,0 +1,74 @@
+"""Period runs: every contract period with one label computed on the workers, in chunks."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import PaymentCalculation, PaymentRun, Period
+
+from .payments import payments_compute
+
+
+def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -> PaymentRun:
+    """Create a run over the periods labelled `label` that are not locked and not final, and
+    fan them out over the workers once the run is committed."""
+    from contracts.tasks import compute_payment_chunk  # tasks import services: import late
+
+    chunk_size = chunk_size or settings.PAYMENT_RUN_CHUNK_SIZE
+    period_ids = list(
+        Period.objects.filter(label=label)
+        .exclude(state=Period.State.LOCKED)
+        .exclude(calculation__state__in=PaymentCalculation.FINAL_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        run = PaymentRun.objects.create(
+            label=label,
+            total=len(period_ids),
+            created_by=user,
+            state=PaymentRun.State.RUNNING if period_ids else PaymentRun.State.DONE,
+            finished_at=None if period_ids else timezone.now(),
+        )
+        chunks = [period_ids[i : i + chunk_size] for i in range(0, len(period_ids), chunk_size)]
+        transaction.on_commit(
+            lambda: [compute_payment_chunk.delay(run.pk, chunk) for chunk in chunks]
+        )
+    return run
+
+
+def payment_run_compute_chunk(*, run_id: int, period_ids: list[int], task_id: str = "") -> None:
+    """Compute one chunk of a run and record the run's progress, in one transaction.
+
+    Safe to run twice (a redelivered task after a worker died): periods this run already
+    computed are skipped, problems are recorded once, and progress is counted, not added."""
+    with transaction.atomic():
+        already = set(
+            PaymentCalculation.objects.filter(run_id=run_id, period_id__in=period_ids).values_list(
+                "period_id", flat=True
+            )
+        )
+        todo = [pk for pk in period_ids if pk not in already]
+        run = PaymentRun.objects.get(pk=run_id)
+        outcome = payments_compute(
+            period_ids=todo, via=PaymentCalculation.Via.RUN, run=run, task_id=task_id
+        )
+        run = PaymentRun.objects.select_for_update().get(pk=run_id)
+        known = {(p["contract"], p["period"]) for p in run.problems}
+        run.problems += [p for p in outcome.problems if (p["contract"], p["period"]) not in known]
+        run.failed = len(run.problems)
+        run.done = PaymentCalculation.objects.filter(run=run).count()
+        if run.done + run.failed >= run.total:
+            run.state, run.finished_at = PaymentRun.State.DONE, timezone.now()
+        run.save(update_fields=["problems", "failed", "done", "state", "finished_at"])
+
+
+def payment_runs_start_due(*, today: date) -> list[PaymentRun]:
+    """Start a run for every label whose submission window closed yesterday (the beat
+    schedule calls this daily); a label that has a run already is left alone."""
+    yesterday = today - timedelta(days=1)
+    labels = set(Period.objects.filter(due_on=yesterday).values_list("label", flat=True))
+    started = set(PaymentRun.objects.filter(label__in=labels).values_list("label", flat=True))
+    return [payment_run_start(label=label) for label in sorted(labels - started)]

@@ -1,0 +1,112 @@
+"""Payments on a real Celery worker: the task, a period run over many contracts, and a run
+that survives its worker being killed."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+
+from contracts import engine
+from contracts.bundles import bundle_import
+from contracts.models import PaymentCalculation, PaymentRun, Period
+from contracts.services.payment_runs import payment_run_start, payment_runs_start_due
+from contracts.services.payments import payment_compute_enqueue
+from contracts.synthetic import MECHANISM, synthetic_kpis, synthetic_portfolio_create
+from tests.conftest import EXAMPLE_NAMES
+from tests.worker import wait_until
+
+needs_acks = pytest.mark.skipif(
+    settings.CELERY_BROKER_URL == "filesystem://",
+    reason="kombu's filesystem transport drops a message when it is fetched, so a killed "
+    "worker's task is lost; needs Redis (CELERY_BROKER_URL), runs in CI",
+)
+
+
+def expected_results(evaluations: dict[str, dict]) -> dict[str, engine.Result]:
+    kpis = synthetic_kpis()
+    return {code: engine.compute(MECHANISM, kpis, doc) for code, doc in evaluations.items()}
+
+
+def assert_every_calculation_matches(expected: dict[str, engine.Result]) -> None:
+    calculations = PaymentCalculation.objects.select_related("period__contract")
+    found = {c.period.contract.code: c for c in calculations}
+    assert set(found) == set(expected)
+    for code, result in expected.items():
+        assert found[code].payable == result.payable, code
+        assert found[code].result == result.as_dict(), code
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_the_celery_task_reproduces_every_expected_figure(celery_worker, example, name):
+    # given an imported example
+    doc = example(name)
+    bundle_import(document=doc)
+    # when its period is computed by the task on a worker
+    for period in Period.objects.all():
+        payment_compute_enqueue(period=period)
+    calculations = wait_until(lambda: list(PaymentCalculation.objects.all()), timeout=60)
+    # then the stored result carries every expected figure
+    (calculation,) = calculations
+    for key, value in doc["expected"][calculation.period.label].items():
+        assert calculation.result[key] == value, key
+    assert calculation.computed_via == PaymentCalculation.Via.TASK
+    assert calculation.task_id
+
+
+def test_a_period_run_computes_every_contract_on_the_worker(celery_worker):
+    # given 240 contracts with a submitted period
+    evaluations = synthetic_portfolio_create(contracts=240)
+    # when a run is started over their label, in chunks
+    run = payment_run_start(label="2026-Q1", chunk_size=25)
+    assert run.total == 240
+    # then the worker finishes it and every result is the engine's
+    wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
+    run.refresh_from_db()
+    assert (run.done, run.failed, run.problems) == (240, 0, [])
+    assert_every_calculation_matches(expected_results(evaluations))
+
+
+def test_a_run_reports_contracts_lacking_measurements(celery_worker):
+    synthetic_portfolio_create(contracts=30)
+    incomplete = Period.objects.order_by("pk")[:2]
+    for period in incomplete:
+        period.measurements.filter(kpi__code__in=["K03", "K07"]).delete()
+
+    run = payment_run_start(label="2026-Q1", chunk_size=10)
+
+    wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
+    run.refresh_from_db()
+    assert (run.done, run.failed) == (28, 2)
+    assert sorted(p["contract"] for p in run.problems) == ["SYN-00000", "SYN-00001"]
+    assert {tuple(p["missing"]) for p in run.problems} == {("K03", "K07")}
+
+
+@needs_acks
+def test_a_run_survives_its_worker_being_killed(celery_worker):
+    # given a run over 600 contracts in small chunks, on one worker
+    evaluations = synthetic_portfolio_create(contracts=600)
+    run = payment_run_start(label="2026-Q1", chunk_size=10)
+    # when the worker is killed (SIGKILL) in the middle of the run
+    wait_until(lambda: PaymentRun.objects.get(pk=run.pk).done >= 50, interval=0.02)
+    celery_worker.kill()
+    run.refresh_from_db()
+    assert run.state == PaymentRun.State.RUNNING, "the run ended before the kill: not a test"
+    # and a new worker is started
+    celery_worker.start()
+    wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
+    # then every contract period was computed exactly once, and correctly
+    run.refresh_from_db()
+    assert (run.done, run.failed) == (600, 0)
+    assert PaymentCalculation.objects.filter(run=run).count() == 600
+    assert_every_calculation_matches(expected_results(evaluations))
+
+
+@pytest.mark.django_db
+def test_the_daily_schedule_starts_a_run_when_the_submission_window_closes():
+    synthetic_portfolio_create(contracts=3)
+    due_on = Period.objects.first().due_on
+
+    assert payment_runs_start_due(today=due_on) == []  # still open for submission
+    (run,) = payment_runs_start_due(today=due_on + timedelta(days=1))
+    assert (run.label, run.total) == ("2026-Q1", 3)
+    assert payment_runs_start_due(today=due_on + timedelta(days=1)) == []  # once per label

@@ -1,0 +1,110 @@
+"""Payment calculations: the shared examples through the command, the service's guards, and
+the database's own check that amounts add up."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
+
+from contracts.bundles import bundle_import
+from contracts.models import Measurement, PaymentCalculation, Period
+from contracts.services.payments import payments_compute
+from tests.conftest import EXAMPLE_NAMES
+
+pytestmark = pytest.mark.django_db
+
+
+def compute_json(code: str, label: str, capsys) -> dict:
+    call_command("compute_payments", "--contract", code, "--period", label, "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_the_command_reproduces_every_expected_figure(example, name, capsys):
+    # given an imported example
+    doc = example(name)
+    bundle_import(document=doc)
+    for label, expected in doc["expected"].items():
+        # when its period is computed through the command
+        printed = compute_json(doc["contract"]["code"], label, capsys)
+        # then every expected figure is printed exactly, as a decimal string
+        assert printed["contract"] == doc["contract"]["code"]
+        assert printed["period"] == label
+        for key, value in expected.items():
+            assert printed[key] == value, key
+        # and the stored calculation says the same, with its inputs
+        calculation = PaymentCalculation.objects.get(period__label=label)
+        assert calculation.payable == Decimal(expected["payable"])
+        assert calculation.inputs["evaluation"]["period"] == label
+        assert calculation.computed_via == PaymentCalculation.Via.COMMAND
+
+
+def test_a_period_lacking_measurements_is_reported_not_computed(example):
+    bundle_import(document=example("cn-score-coefficient"))
+    Measurement.objects.filter(kpi__code__in=["OUT-2", "MGT-3"]).delete()
+
+    outcome = payments_compute(
+        period_ids=list(Period.objects.values_list("pk", flat=True)), via="command"
+    )
+
+    assert outcome.computed == []
+    assert outcome.problems == [
+        {
+            "contract": "CS-WIFI-2016-01",
+            "period": "2026",
+            "problem": "missing measurements",
+            "missing": ["OUT-2", "MGT-3"],
+        }
+    ]
+    assert not PaymentCalculation.objects.exists()
+
+
+def test_measurements_not_yet_accepted_do_not_count(example):
+    bundle_import(document=example("cn-steps"))
+    Measurement.objects.filter(kpi__code="EFF-1").update(state=Measurement.State.SUBMITTED)
+
+    with pytest.raises(
+        CommandError, match="FS-FLOOD-2017-01 2026-Q2: missing measurements: KPIs EFF-1"
+    ):
+        call_command("compute_payments", "--contract", "FS-FLOOD-2017-01", "--period", "2026-Q2")
+
+
+def test_recomputing_replaces_an_unapproved_calculation(example):
+    bundle_import(document=example("cn-steps"))
+    period_ids = list(Period.objects.values_list("pk", flat=True))
+    first = payments_compute(period_ids=period_ids, via="command").computed[0]
+    PaymentCalculation.objects.update(state=PaymentCalculation.State.PREPARED)
+    Measurement.objects.filter(kpi__code="EFF-1").update(value=Decimal("90"))
+
+    payments_compute(period_ids=period_ids, via="task")
+
+    calculation = PaymentCalculation.objects.get()
+    assert calculation.pk == first.pk
+    assert calculation.state == PaymentCalculation.State.COMPUTED  # to be checked again
+    assert calculation.result["kpi_points"]["EFF-1"] == "15"
+    assert calculation.computed_via == "task"
+
+
+@pytest.mark.parametrize("state", PaymentCalculation.FINAL_STATES)
+def test_an_approved_or_paid_calculation_is_never_touched(example, state):
+    bundle_import(document=example("cn-steps"))
+    period_ids = list(Period.objects.values_list("pk", flat=True))
+    payments_compute(period_ids=period_ids, via="command")
+    PaymentCalculation.objects.update(state=state)
+    before = PaymentCalculation.objects.values().get()
+    Measurement.objects.filter(kpi__code="EFF-1").update(value=Decimal("90"))
+
+    outcome = payments_compute(period_ids=period_ids, via="command")
+
+    assert outcome.problems[0]["problem"] == f"already {state}"
+    assert PaymentCalculation.objects.values().get() == before
+
+
+def test_the_database_refuses_amounts_that_do_not_add_up(example):
+    bundle_import(document=example("cn-steps"))
+    payments_compute(period_ids=list(Period.objects.values_list("pk", flat=True)), via="command")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentCalculation.objects.update(payable=Decimal("3552000.01"))
