@@ -474,7 +474,8 @@ class PaymentCalculation(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.COMPUTED
     )
-    # {"mechanism": …, "kpis": […], "evaluation": {…}}: exactly what the engine was given.
+    # {"evaluation": {…}}: the measurements the engine was given; the mechanism and its KPIs
+    # are `mechanism_version`, which no longer changes once a calculation uses it.
     inputs = models.JSONField(_("inputs"))
     # The engine's result: KPI points or deduction lines and every amount, as decimal strings.
     result = models.JSONField(_("result"))

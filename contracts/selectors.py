@@ -14,26 +14,48 @@ from .models import KPI, AvailabilityFailure, DeductionEvent, Measurement, Mecha
 
 
 def decimal_text(value: Decimal) -> str:
-    """A stored decimal as the shortest exact string: 99.500000 → "99.5", 100 → "100"."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    """A stored decimal as the shortest exact string: 99.500000 → "99.5", 100.000000 → "100".
+
+    String work, not Decimal.normalize(): this runs for every KPI and measurement read."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
-def kpi_document(kpi: KPI) -> dict:
-    doc = {"code": kpi.code, "name": kpi.name, "dimension": kpi.dimension, "unit": kpi.unit}
-    if kpi.direction:
-        doc["direction"] = kpi.direction
+KPI_FIELDS = [
+    "mechanism_version_id", "code", "name", "dimension", "unit", "direction", "target", "floor",
+    "max_points", "rule", "step", "points_per_step", "partial_step",
+]  # fmt: skip
+
+
+def kpi_document(row: dict) -> dict:
+    """A KPI (a `KPI_FIELDS` values() row) as the bundle writes it: only the fields its rule
+    uses, decimals as the shortest exact strings."""
+    doc = {"code": row["code"], "name": row["name"], "dimension": row["dimension"]}
+    doc["unit"] = row["unit"]
+    if row["direction"]:
+        doc["direction"] = row["direction"]
     for name in ("target", "floor"):
-        if getattr(kpi, name) is not None:
-            doc[name] = decimal_text(getattr(kpi, name))
-    doc["max_points"] = decimal_text(kpi.max_points)
-    doc["rule"] = kpi.rule
+        if row[name] is not None:
+            doc[name] = decimal_text(row[name])
+    doc["max_points"] = decimal_text(row["max_points"])
+    doc["rule"] = row["rule"]
     for name in ("step", "points_per_step"):
-        if getattr(kpi, name) is not None:
-            doc[name] = decimal_text(getattr(kpi, name))
-    if kpi.partial_step:
-        doc["partial_step"] = kpi.partial_step
+        if row[name] is not None:
+            doc[name] = decimal_text(row[name])
+    if row["partial_step"]:
+        doc["partial_step"] = row["partial_step"]
     return doc
+
+
+def kpi_documents_by_version(*, version_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Mechanism version id → its KPI documents in contract order."""
+    docs = defaultdict(list)
+    rows = KPI.objects.filter(mechanism_version_id__in=list(version_ids)).order_by("position")
+    for row in rows.values(*KPI_FIELDS):
+        docs[row["mechanism_version_id"]].append(kpi_document(row))
+    return docs
 
 
 @dataclass(frozen=True)
@@ -47,12 +69,12 @@ class MechanismTerms:
 
 def mechanism_terms_by_contract(*, contract_ids: Iterable[int]) -> dict[int, list[MechanismTerms]]:
     """Every mechanism version of the contracts with its KPI documents, oldest first."""
-    versions = MechanismVersion.objects.filter(contract_id__in=list(contract_ids)).order_by(
-        "contract_id", "effective_from"
+    versions = list(
+        MechanismVersion.objects.filter(contract_id__in=list(contract_ids)).order_by(
+            "contract_id", "effective_from"
+        )
     )
-    kpis = defaultdict(list)
-    for kpi in KPI.objects.filter(mechanism_version__in=versions).order_by("position"):
-        kpis[kpi.mechanism_version_id].append(kpi_document(kpi))
+    kpis = kpi_documents_by_version(version_ids=[v.pk for v in versions])
     terms = defaultdict(list)
     for version in versions:
         terms[version.contract_id].append(

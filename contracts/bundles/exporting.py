@@ -1,7 +1,7 @@
 """Exporting a contract as a `ppp-bundle/1` document."""
 
 from contracts.models import Contract
-from contracts.selectors import evaluation_documents, kpi_document
+from contracts.selectors import evaluation_documents, kpi_documents_by_version
 from portfolio.models import Party
 
 from .validation import FORMAT
@@ -44,7 +44,7 @@ def bundle_export(*, contract: Contract) -> dict:
         "currency": contract.currency,
         "frequency": contract.frequency,
         "mechanism": dict(version.definition),
-        "kpis": [kpi_document(kpi) for kpi in version.kpis.order_by("position")],
+        "kpis": kpi_documents_by_version(version_ids=[version.pk])[version.pk],
         "milestones": [
             {
                 "code": m.code,

@@ -110,6 +110,13 @@ def _update_changed(instance, fields: dict) -> bool:
     return bool(changed)
 
 
+def _frozen_version_message(version: MechanismVersion) -> str:
+    return (
+        f"differs from mechanism version {version.version}, which payment calculations use; "
+        "a change needs a new version (supplementary agreement)"
+    )
+
+
 class _BundleWriter:
     """Writes one validated bundle; raises BundleInvalid for conflicts with stored data."""
 
@@ -219,13 +226,27 @@ class _BundleWriter:
                 type=definition["type"],
                 definition=definition,
             )
+        if version.calculations.exists():
+            # Calculations must stay reproducible from the version they used.
+            if version.definition != definition:
+                self.errors.add("contract.mechanism", _frozen_version_message(version))
+            return version
         _update_changed(version, {"type": definition["type"], "definition": definition})
         return version
 
     def _kpis(self, version: MechanismVersion) -> dict[str, KPI]:
         existing = {kpi.code: kpi for kpi in version.kpis.all()}
+        entries = self.doc["contract"]["kpis"]
+        if version.calculations.exists():
+            unchanged = set(existing) == {e["code"] for e in entries} and all(
+                all(getattr(existing[e["code"]], k) == v for k, v in _kpi_fields(e, i).items())
+                for i, e in enumerate(entries)
+            )
+            if not unchanged:
+                self.errors.add("contract.kpis", _frozen_version_message(version))
+            return existing
         kpis = {}
-        for position, entry in enumerate(self.doc["contract"]["kpis"]):
+        for position, entry in enumerate(entries):
             fields = _kpi_fields(entry, position)
             kpi = existing.pop(entry["code"], None)
             if kpi is None:

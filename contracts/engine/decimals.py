@@ -41,12 +41,15 @@ def engine_context() -> AbstractContextManager[Context]:
 
 
 def to_decimal(value: object, where: str) -> Decimal:
+    # The common cases first: the engine converts hundreds of thousands of values a run.
+    if type(value) is Decimal and value.is_finite():
+        return value
     if isinstance(value, float):
         raise EngineInputError(f"{where}: float {value!r} refused; pass a decimal string")
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
         raise EngineInputError(f"{where}: expected a number, got {value!r}")
     try:
-        number = Decimal(str(value))
+        number = Decimal(value) if isinstance(value, str) else Decimal(str(value))
     except InvalidOperation:
         raise EngineInputError(f"{where}: {value!r} is not a number") from None
     if not number.is_finite():

@@ -22,7 +22,8 @@ def kpi_points(kpis: list[Mapping], measurements: list[Mapping]) -> dict[str, De
     known = set(codes)
     if len(known) != len(codes):
         raise EngineInputError("kpis: KPI codes must be unique")
-    max_total = sum((_max_points(kpi) for kpi in kpis), ZERO)
+    max_points = [_max_points(kpi) for kpi in kpis]
+    max_total = sum(max_points, ZERO)
     if max_total != FULL_SCORE:
         raise EngineInputError(f"kpis: max_points add up to {max_total}, not {FULL_SCORE}")
     measured: dict[str, Mapping] = {}
@@ -36,7 +37,10 @@ def kpi_points(kpis: list[Mapping], measurements: list[Mapping]) -> dict[str, De
     missing = [code for code in codes if code not in measured]
     if missing:
         raise MissingMeasurements(missing)
-    return {code: points_for(kpi, measured[code]) for code, kpi in zip(codes, kpis, strict=True)}
+    return {
+        code: points_for(kpi, measured[code], most)
+        for code, kpi, most in zip(codes, kpis, max_points, strict=True)
+    }
 
 
 def _max_points(kpi: Mapping) -> Decimal:
@@ -44,10 +48,9 @@ def _max_points(kpi: Mapping) -> Decimal:
     return non_negative(required(kpi, "max_points", where), f"{where}.max_points")
 
 
-def points_for(kpi: Mapping, measurement: Mapping) -> Decimal:
+def points_for(kpi: Mapping, measurement: Mapping, max_points: Decimal) -> Decimal:
     where = f"kpis[{kpi['code']}]"
     measured_at = f"measurements[{kpi['code']}]"
-    max_points = _max_points(kpi)
     rule = kpi.get("rule")
     if rule == "manual":
         points = to_decimal(required(measurement, "points", measured_at), f"{measured_at}.points")

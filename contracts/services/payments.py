@@ -65,13 +65,9 @@ def payments_compute(
                 outcome.problems.append({**where, "problem": f"already {final[period.pk]}"})
                 continue
             in_force = terms_in_force(terms[period.contract_id], period.starts_on)
-            inputs = {
-                "mechanism": in_force.mechanism,
-                "kpis": in_force.kpis,
-                "evaluation": evaluations[period.pk],
-            }
+            evaluation = evaluations[period.pk]
             try:
-                result = engine.compute(**inputs)
+                result = engine.compute(in_force.mechanism, in_force.kpis, evaluation)
             except engine.MissingMeasurements as exc:
                 outcome.problems.append(
                     {**where, "problem": "missing measurements", "missing": exc.kpi_codes}
@@ -85,7 +81,7 @@ def payments_compute(
                     period=period,
                     mechanism_version=in_force.version,
                     state=PaymentCalculation.State.COMPUTED,
-                    inputs=inputs,
+                    inputs={"evaluation": evaluation},
                     result=result.as_dict(),
                     score=_stored(result.score),
                     grade=result.grade or "",

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
-from contracts.bundles import bundle_import
+from contracts.bundles import BundleInvalid, bundle_import
 from contracts.models import Measurement, PaymentCalculation, Period
 from contracts.services.payments import payments_compute
 from tests.conftest import EXAMPLE_NAMES
@@ -108,3 +108,28 @@ def test_the_database_refuses_amounts_that_do_not_add_up(example):
     payments_compute(period_ids=list(Period.objects.values_list("pk", flat=True)), via="command")
     with pytest.raises(IntegrityError), transaction.atomic():
         PaymentCalculation.objects.update(payable=Decimal("3552000.01"))
+
+
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        (lambda d: d["contract"]["kpis"][0].update(target="97"), "contract.kpis"),
+        (
+            lambda d: d["contract"]["mechanism"]["components"][0].update(amount="1.00"),
+            "contract.mechanism",
+        ),
+    ],
+)
+def test_a_mechanism_version_in_use_is_never_changed_by_a_reimport(example, change, path):
+    # given a computed period
+    bundle_import(document=example("cn-steps"))
+    payments_compute(period_ids=list(Period.objects.values_list("pk", flat=True)), via="command")
+    # when a bundle with a different mechanism is imported over it
+    doc = example("cn-steps")
+    change(doc)
+    with pytest.raises(BundleInvalid) as error:
+        bundle_import(document=doc)
+    # then it is refused: the calculation stays reproducible from its version
+    assert str(error.value.errors[0]).startswith(f"{path}: differs from mechanism version 1")
+    calculation = PaymentCalculation.objects.get()
+    assert calculation.mechanism_version.kpis.get(code="OUT-1").target == Decimal("98")
