@@ -19,7 +19,8 @@ run: install system-deps
 	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
 	@echo "  Ctrl-C stops the web server and the worker."
 	@echo
-	@$(VENV)/bin/celery -A portfolio worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	@$(VENV)/bin/celery -A portfolio worker --beat --schedule=var/celerybeat-schedule \
+	  --loglevel=INFO --concurrency=2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST)
 
