@@ -1,6 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import admin_payments  # noqa: F401 — registers the payment workplace
+from .admin_base import ScopedAdmin, apply_to_each
+from .evidence_files import evidence_response
 from .models import (
     KPI,
     AvailabilityFailure,
@@ -10,10 +18,9 @@ from .models import (
     Measurement,
     MechanismVersion,
     Milestone,
-    PaymentCalculation,
-    PaymentRun,
     Period,
 )
+from .services.measurements import measurement_accept, measurement_return
 
 
 class MechanismVersionInline(admin.TabularInline):
@@ -66,7 +73,7 @@ class DeductionEventInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ScopedAdmin):
     list_display = [
         "code",
         "title",
@@ -86,7 +93,7 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(MechanismVersion)
-class MechanismVersionAdmin(admin.ModelAdmin):
+class MechanismVersionAdmin(ScopedAdmin):
     list_display = ["contract", "version", "effective_from", "type", "agreement"]
     list_filter = ["type"]
     search_fields = ["contract__code", "agreement"]
@@ -96,7 +103,7 @@ class MechanismVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(KPI)
-class KPIAdmin(admin.ModelAdmin):
+class KPIAdmin(ScopedAdmin):
     list_display = [
         "code",
         "name",
@@ -113,7 +120,7 @@ class KPIAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ScopedAdmin):
     list_display = ["code", "name", "contract", "due_on", "met_on"]
     list_filter = ["due_on", "contract__project__city"]
     search_fields = ["code", "name", "contract__code"]
@@ -122,7 +129,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(ScopedAdmin):
     list_display = ["contract", "label", "starts_on", "ends_on", "due_on", "state"]
     list_filter = ["state", "contract__frequency", "contract__project__city"]
     search_fields = ["label", "contract__code", "contract__private_party__name"]
@@ -131,17 +138,56 @@ class PeriodAdmin(admin.ModelAdmin):
     inlines = [MeasurementInline, AvailabilityFailureInline, DeductionEventInline]
 
 
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("reason"), required=False)
+
+
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
-    list_display = ["period", "kpi", "revision", "is_current", "value", "points", "state", "source"]
-    list_filter = ["state", "source", "is_current", "kpi__dimension"]
+class MeasurementAdmin(ScopedAdmin):
+    list_display = [
+        "period", "kpi", "revision", "is_current", "value", "points", "state", "submitted_by",
+        "reviewed_by",
+    ]  # fmt: skip
+    list_filter = [
+        "state",
+        "source",
+        "is_current",
+        "kpi__dimension",
+        "period__contract__project__city",
+    ]
     search_fields = ["period__contract__code", "period__label", "kpi__code", "kpi__name"]
-    list_select_related = ["period__contract", "kpi"]
+    list_select_related = ["period__contract", "kpi", "submitted_by", "reviewed_by"]
     raw_id_fields = ["period", "kpi", "submitted_by", "reviewed_by"]
+    actions = ["accept_selected", "return_selected"]
+    action_form = ReasonActionForm
+
+    @admin.action(description=_("Accept the selected measurements"))
+    def accept_selected(self, request, queryset):
+        apply_to_each(
+            self, request, queryset,
+            lambda m: measurement_accept(measurement=m, user=request.user),
+            _("Accepted"),
+        )  # fmt: skip
+
+    @admin.action(description=_("Return the selected measurements (reason required)"))
+    def return_selected(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request,
+                _("Give a reason in the box next to the action, then run it again."),
+                messages.ERROR,
+            )
+            return
+        apply_to_each(
+            self, request, queryset,
+            lambda m: measurement_return(measurement=m, user=request.user, reason=reason),
+            _("Returned"),
+        )  # fmt: skip
 
 
 @admin.register(AvailabilityFailure)
-class AvailabilityFailureAdmin(admin.ModelAdmin):
+class AvailabilityFailureAdmin(ScopedAdmin):
     list_display = ["period", "area", "weighting", "periods", "used", "failures_in_period"]
     list_filter = ["used"]
     search_fields = ["area", "period__contract__code"]
@@ -150,7 +196,7 @@ class AvailabilityFailureAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeductionEvent)
-class DeductionEventAdmin(admin.ModelAdmin):
+class DeductionEventAdmin(ScopedAdmin):
     list_display = ["period", "code", "quantity", "note"]
     list_filter = ["code"]
     search_fields = ["code", "note", "period__contract__code"]
@@ -159,7 +205,7 @@ class DeductionEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(ScopedAdmin):
     list_display = [
         "original_name",
         "measurement",
@@ -167,6 +213,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         "size",
         "uploaded_by",
         "uploaded_at",
+        "download",
     ]
     list_filter = ["content_type", "uploaded_at"]
     search_fields = ["original_name", "sha256", "measurement__period__contract__code"]
@@ -181,69 +228,21 @@ class EvidenceAdmin(admin.ModelAdmin):
         "uploaded_at",
     ]
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="contracts_evidence_download",
+            ),
+            *super().get_urls(),
+        ]
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services (computations, runs): shown, never edited here."""
+    def download_view(self, request, pk: int):
+        evidence = get_object_or_404(self.get_queryset(request), pk=pk)
+        return evidence_response(evidence)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PaymentRun)
-class PaymentRunAdmin(ReadOnlyAdmin):
-    list_display = [
-        "label",
-        "state",
-        "progress",
-        "done",
-        "failed",
-        "total",
-        "created_at",
-        "finished_at",
-    ]
-    list_filter = ["state", "label"]
-    search_fields = ["label"]
-
-    @admin.display(description=_("progress"))
-    def progress(self, run: PaymentRun) -> str:
-        finished = run.done + run.failed
-        return f"{finished}/{run.total} ({100 * finished // run.total if run.total else 100}%)"
-
-
-@admin.register(PaymentCalculation)
-class PaymentCalculationAdmin(ReadOnlyAdmin):
-    list_display = [
-        "contract",
-        "period_label",
-        "state",
-        "score",
-        "grade",
-        "full_amount",
-        "deduction",
-        "payable",
-        "computed_at",
-    ]
-    list_filter = [
-        "state",
-        "grade",
-        "period__label",
-        "period__contract__project__city",
-        "computed_via",
-    ]
-    search_fields = ["period__contract__code", "period__contract__private_party__name"]
-    list_select_related = ["period__contract"]
-    date_hierarchy = "computed_at"
-
-    @admin.display(description=_("contract"), ordering="period__contract__code")
-    def contract(self, calculation: PaymentCalculation) -> str:
-        return calculation.period.contract.code
-
-    @admin.display(description=_("period"), ordering="period__starts_on")
-    def period_label(self, calculation: PaymentCalculation) -> str:
-        return calculation.period.label
+    @admin.display(description=_("file"))
+    def download(self, evidence: Evidence) -> str:
+        url = reverse("admin:contracts_evidence_download", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))

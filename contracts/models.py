@@ -5,9 +5,13 @@ new MechanismVersion effective from a date, with its own KPI definitions; old ca
 keep pointing at the version they used.
 """
 
+import functools
+import operator
 import uuid
 from datetime import date
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +24,32 @@ from portfolio.models import Party, Project
 KPI_DECIMAL = {"max_digits": 20, "decimal_places": 6}
 
 
+class ScopedQuerySet(models.QuerySet):
+    """`visible_to(user)`: the one scoping rule, used by the admin and the API. Officials see
+    their agency's contracts and everything under them, enterprise staff their company's,
+    auditors and superusers everything; anyone else nothing. Each model names the path from
+    its rows to their contract in `contract_path`."""
+
+    contract_path = ""
+
+    def visible_to(self, user) -> "ScopedQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role == "auditor":
+            return self
+        prefix = f"{self.contract_path}__" if self.contract_path else ""
+        if user.role in ("preparer", "approver"):
+            return self.filter(**{f"{prefix}government_party": user.party_id})
+        if user.role == "enterprise":
+            return self.filter(**{f"{prefix}private_party": user.party_id})
+        return self.none()
+
+
+def scoped(path: str) -> models.Manager:
+    return type(f"ScopedBy{path.title()}", (ScopedQuerySet,), {"contract_path": path}).as_manager()
+
+
+@pghistory.track()
 class Contract(models.Model):
     class Frequency(models.TextChoices):
         ANNUAL = "annual", _("annual")
@@ -47,6 +77,8 @@ class Contract(models.Model):
     frequency = models.CharField(
         _("evaluation frequency"), max_length=10, choices=Frequency.choices
     )
+
+    objects = scoped("")
 
     class Meta:
         verbose_name = _("contract")
@@ -87,6 +119,8 @@ class MechanismVersion(models.Model):
     # exactly what the engine reads, so a calculation can be reproduced years later.
     definition = models.JSONField(_("definition"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = scoped("contract")
 
     class Meta:
         verbose_name = _("payment mechanism version")
@@ -154,6 +188,8 @@ class KPI(models.Model):
         _("partial step"), max_length=10, choices=PartialStep.choices, blank=True
     )
 
+    objects = scoped("mechanism_version__contract")
+
     class Meta:
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
@@ -182,6 +218,8 @@ class Milestone(models.Model):
     name = models.CharField(_("name"), max_length=200)
     due_on = models.DateField(_("due on"))
     met_on = models.DateField(_("met on"), null=True, blank=True)
+
+    objects = scoped("contract")
 
     class Meta:
         verbose_name = _("milestone")
@@ -220,6 +258,8 @@ class Period(models.Model):
     # Deductions mechanism only: performance points incurred in the period.
     performance_points = models.PositiveIntegerField(_("performance points"), null=True, blank=True)
 
+    objects = scoped("contract")
+
     class Meta:
         verbose_name = _("evaluation period")
         verbose_name_plural = _("evaluation periods")
@@ -238,6 +278,7 @@ class Period(models.Model):
         return f"{self.contract.code} {self.label}"
 
 
+@pghistory.track()
 class Measurement(models.Model):
     """One submission of a KPI's value (or points, for manual KPIs) for a period.
 
@@ -286,6 +327,8 @@ class Measurement(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.TextField(_("reason for return"), blank=True)
 
+    objects = scoped("period__contract")
+
     class Meta:
         verbose_name = _("measurement")
         verbose_name_plural = _("measurements")
@@ -327,6 +370,8 @@ class AvailabilityFailure(models.Model):
     used = models.BooleanField(_("used while unavailable"))
     failures_in_period = models.PositiveIntegerField(_("failures of this criterion in the period"))
 
+    objects = scoped("period__contract")
+
     class Meta:
         verbose_name = _("availability failure")
         verbose_name_plural = _("availability failures")
@@ -346,6 +391,8 @@ class DeductionEvent(models.Model):
     code = models.CharField(_("event code"), max_length=50)
     quantity = models.DecimalField(_("quantity"), **KPI_DECIMAL)
     note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = scoped("period__contract")
 
     class Meta:
         verbose_name = _("deduction event")
@@ -367,6 +414,7 @@ def evidence_storage_key(instance: "Evidence", filename: str) -> str:
     return f"evidence/{key[:2]}/{key}"
 
 
+@pghistory.track()
 class Evidence(models.Model):
     measurement = models.ForeignKey(
         Measurement, models.PROTECT, related_name="evidence", verbose_name=_("measurement")
@@ -380,6 +428,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = scoped("measurement__period__contract")
 
     class Meta:
         verbose_name = _("evidence")
@@ -440,6 +490,15 @@ class PaymentRun(models.Model):
         return f"{self.label} ({self.done}/{self.total})"
 
 
+# What an approved or paid payment may never change (paying only adds reference and date).
+FROZEN_WHEN_FINAL = [
+    "period_id", "mechanism_version_id", "inputs", "result", "score", "grade", "coefficient",
+    "full_amount", "deduction", "payable", "prepared_by_id", "prepared_at", "approved_by_id",
+    "approved_at",
+]  # fmt: skip
+
+
+@pghistory.track()
 class PaymentCalculation(models.Model):
     """What the government owes for one contract period, as the engine computed it, with the
     inputs it used so that the figure can be reproduced years later.
@@ -504,6 +563,28 @@ class PaymentCalculation(models.Model):
         related_name="calculations",
         verbose_name=_("payment run"),
     )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    paid_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    objects = scoped("period__contract")
 
     class Meta:
         verbose_name = _("payment calculation")
@@ -520,6 +601,42 @@ class PaymentCalculation(models.Model):
                 condition=Q(state__in=["computed", "prepared", "approved", "paid", "returned"]),
                 name="calculation_state_valid",
             ),
+            # Four eyes: the official who prepared a payment never approves it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+                name="calculation_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "paid"])
+                | Q(prepared_by__isnull=False, approved_by__isnull=False),
+                name="calculation_approved_was_prepared",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="paid") | (~Q(paid_reference="") & Q(paid_on__isnull=False)),
+                name="calculation_paid_has_reference",
+            ),
+        ]
+        triggers = [
+            # On PostgreSQL the amounts of an approved or paid payment cannot change, nor can
+            # the payment be deleted, whatever the SQL: corrections are adjustments.
+            pgtrigger.Protect(
+                name="final_payment_amounts_immutable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__state__in=["approved", "paid"])
+                & functools.reduce(
+                    operator.or_,
+                    [pgtrigger.Q(new__state__in=["computed", "prepared", "returned"])]
+                    + [
+                        pgtrigger.Q(**{f"old__{name}__df": pgtrigger.F(f"new__{name}")})
+                        for name in FROZEN_WHEN_FINAL
+                    ],
+                ),
+            ),
+            pgtrigger.Protect(
+                name="final_payment_not_deleted",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__state__in=["approved", "paid"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -528,3 +645,83 @@ class PaymentCalculation(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
+
+
+@pghistory.track()
+class PaymentAdjustment(models.Model):
+    """A correction to an approved payment: a new record, never an edit of the payment."""
+
+    calculation = models.ForeignKey(
+        PaymentCalculation,
+        models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("payment calculation"),
+    )
+    amount = models.DecimalField(
+        _("amount"), help_text=_("positive: paid in addition; negative: recovered"), **MONEY
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = scoped("calculation__period__contract")
+
+    class Meta:
+        verbose_name = _("payment adjustment")
+        verbose_name_plural = _("payment adjustments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calculation} {self.amount:+}"
+
+
+class Decision(models.Model):
+    """Who decided what, when and why, on a payment or a period: the history officials see."""
+
+    class Action(models.TextChoices):
+        PREPARE = "prepare", _("prepared")
+        APPROVE = "approve", _("approved")
+        RETURN = "return", _("returned")
+        MARK_PAID = "mark_paid", _("marked paid")
+        ADJUST = "adjust", _("adjusted")
+        REOPEN = "reopen", _("period reopened")
+
+    period = models.ForeignKey(
+        Period, models.PROTECT, related_name="decisions", verbose_name=_("period")
+    )
+    calculation = models.ForeignKey(
+        PaymentCalculation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("payment calculation"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("official")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = scoped("period__contract")
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action__in=["return", "reopen", "adjust"]) | ~Q(reason=""),
+                name="decision_reason_where_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_action_display()} {self.user}"

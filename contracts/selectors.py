@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .models import KPI, AvailabilityFailure, DeductionEvent, Measurement, MechanismVersion, Period
+from .models import (
+    KPI,
+    AvailabilityFailure,
+    Decision,
+    DeductionEvent,
+    Evidence,
+    Measurement,
+    MechanismVersion,
+    PaymentCalculation,
+    Period,
+)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -130,3 +140,48 @@ def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> d
             event["note"] = e.note
         docs[e.period_id].setdefault("events", []).append(event)
     return docs
+
+
+def payment_review(*, calculation) -> dict:
+    """What an official sees before deciding on a payment: one row per KPI (target, actual,
+    points, evidence) or per deduction line, the amounts, and the decisions so far."""
+    result, evaluation = calculation.result, calculation.inputs["evaluation"]
+    actual = {m["kpi"]: m.get("value", m.get("points")) for m in evaluation.get("measurements", [])}
+    kpis = kpi_documents_by_version(version_ids=[calculation.mechanism_version_id])[
+        calculation.mechanism_version_id
+    ]
+    evidence = defaultdict(list)
+    for item in Evidence.objects.filter(
+        measurement__period_id=calculation.period_id, measurement__is_current=True
+    ).select_related("measurement__kpi"):
+        evidence[item.measurement.kpi.code].append(item)
+    rows = [
+        {
+            **kpi,
+            "actual": actual.get(kpi["code"]),
+            "points": result.get("kpi_points", {}).get(kpi["code"]),
+            "evidence": evidence[kpi["code"]],
+        }
+        for kpi in kpis
+    ]
+    return {
+        "kpi_rows": rows,
+        "lines": [line for line in result.get("lines", []) if line["kind"] != "component"],
+        "components": [line for line in result.get("lines", []) if line["kind"] == "component"],
+        "decisions": Decision.objects.filter(period_id=calculation.period_id).select_related(
+            "user"
+        ),
+        "adjustments": calculation.adjustments.select_related("created_by"),
+    }
+
+
+def payments_awaiting(*, user, queryset=None):
+    """The payments waiting for this official: preparers see computed ones, approvers the
+    prepared ones that someone else prepared."""
+    queryset = queryset if queryset is not None else PaymentCalculation.objects.all()
+    queryset = queryset.visible_to(user)
+    if user.role == "preparer":
+        return queryset.filter(state=PaymentCalculation.State.COMPUTED)
+    if user.role == "approver":
+        return queryset.filter(state=PaymentCalculation.State.PREPARED).exclude(prepared_by=user)
+    return queryset.none()

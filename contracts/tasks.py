@@ -5,6 +5,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from contracts.models import PaymentCalculation
+from contracts.services.notifications import notify_submissions_due
 from contracts.services.payment_runs import payment_run_compute_chunk, payment_runs_start_due
 from contracts.services.payments import payments_compute
 
@@ -31,3 +32,8 @@ def compute_payment_chunk(self, run_id: int, period_ids: list[int]) -> None:
 @shared_task(**RETRY)
 def start_due_payment_runs() -> None:
     payment_runs_start_due(today=timezone.localdate())
+
+
+@shared_task(**RETRY)
+def send_submission_reminders() -> None:
+    notify_submissions_due(today=timezone.localdate())

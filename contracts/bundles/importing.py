@@ -22,6 +22,7 @@ from contracts.models import (
     Milestone,
     Period,
 )
+from contracts.selectors import evaluation_documents
 from contracts.services.periods import period_get_or_create
 from portfolio.models import City, Party, Project
 
@@ -108,6 +109,26 @@ def _update_changed(instance, fields: dict) -> bool:
     if changed:
         instance.save(update_fields=changed)
     return bool(changed)
+
+
+def _same_inputs(period: Period, entry: dict) -> bool:
+    """Whether the bundle's evaluation says what the period already holds (numbers compared
+    as decimals, so "95.50" equals "95.5")."""
+    stored = evaluation_documents(periods=[period], accepted_only=False)[period.pk]
+    return _as_numbers(stored) == _as_numbers(entry)
+
+
+def _as_numbers(node):
+    if isinstance(node, dict):
+        return {k: _as_numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_as_numbers(v) for v in node]
+    if isinstance(node, str | int) and not isinstance(node, bool):
+        try:
+            return Decimal(node)
+        except ArithmeticError:
+            return node
+    return node
 
 
 def _frozen_version_message(version: MechanismVersion) -> str:
@@ -293,10 +314,11 @@ class _BundleWriter:
         for index, entry in enumerate(self.doc.get("evaluations", [])):
             period, created = period_get_or_create(contract=contract, label=entry["period"])
             if period.state == Period.State.LOCKED:
-                self.errors.add(
-                    f"evaluations[{index}].period",
-                    f"{period.label} is locked (its payment is approved) and cannot be re-imported",
-                )
+                if not _same_inputs(period, entry):
+                    self.errors.add(
+                        f"evaluations[{index}].period",
+                        f"{period.label} is locked (its payment is approved) and cannot change",
+                    )
                 continue
             changed = _update_changed(
                 period,

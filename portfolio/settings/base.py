@@ -22,6 +22,7 @@ DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
 
 INSTALLED_APPS = [
+    "pghistory.admin",  # before django.contrib.admin: its templates add "Events" links
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "pgtrigger",
+    "pghistory",
     "portfolio",
     "contracts",
     "reports",
@@ -152,7 +155,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.start_due_payment_runs",
         "schedule": crontab(hour=1, minute=0),
     },
+    "send-submission-reminders": {
+        "task": "contracts.tasks.send_submission_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ppp-tracker@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 # Contract periods per task of a period run.
 PAYMENT_RUN_CHUNK_SIZE = int(os.environ.get("PAYMENT_RUN_CHUNK_SIZE", "500"))
 

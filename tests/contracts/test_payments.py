@@ -2,6 +2,7 @@
 the database's own check that amounts add up."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from contracts.bundles import BundleInvalid, bundle_import
 from contracts.models import Measurement, PaymentCalculation, Period
+from contracts.services.approvals import payment_approve, payment_mark_paid, payment_prepare
 from contracts.services.payments import payments_compute
 from tests.conftest import EXAMPLE_NAMES
 
@@ -89,15 +91,20 @@ def test_recomputing_replaces_an_unapproved_calculation(example):
 
 
 @pytest.mark.parametrize("state", PaymentCalculation.FINAL_STATES)
-def test_an_approved_or_paid_calculation_is_never_touched(example, state):
-    bundle_import(document=example("cn-steps"))
-    period_ids = list(Period.objects.values_list("pk", flat=True))
-    payments_compute(period_ids=period_ids, via="command")
-    PaymentCalculation.objects.update(state=state)
+def test_an_approved_or_paid_calculation_is_never_touched(people, state):
+    calculation = payment_prepare(calculation=people.calculation, user=people.preparer)
+    calculation = payment_approve(calculation=calculation, user=people.approver)
+    if state == "paid":
+        payment_mark_paid(
+            calculation=calculation,
+            user=people.approver,
+            reference="GK-1",
+            paid_on=date(2026, 8, 1),
+        )
     before = PaymentCalculation.objects.values().get()
     Measurement.objects.filter(kpi__code="EFF-1").update(value=Decimal("90"))
 
-    outcome = payments_compute(period_ids=period_ids, via="command")
+    outcome = payments_compute(period_ids=[calculation.period_id], via="command")
 
     assert outcome.problems[0]["problem"] == f"already {state}"
     assert PaymentCalculation.objects.values().get() == before

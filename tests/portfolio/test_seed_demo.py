@@ -34,9 +34,15 @@ def test_seed_demo_builds_the_portfolio_and_users_and_is_repeatable():
     assert Project.objects.count() >= 15
     assert set(Project.objects.values_list("sector", flat=True)) >= SECTORS
     assert first.open_periods > 0
-    # every evaluated period has its payment computed
-    evaluated = Period.objects.filter(state=Period.State.SUBMITTED)
+    # every evaluated period has its payment computed, and the payments are in every state
+    evaluated = Period.objects.exclude(state=Period.State.OPEN)
     assert first.calculations == evaluated.count() == PaymentCalculation.objects.count()
+    assert set(PaymentCalculation.objects.values_list("state", flat=True)) == set(
+        PaymentCalculation.State.values
+    )
+    assert Period.objects.filter(state=Period.State.LOCKED).count() == (
+        PaymentCalculation.objects.filter(state__in=PaymentCalculation.FINAL_STATES).count()
+    )
     for contract in Contract.objects.all():
         evaluated = contract.periods.exclude(state=Period.State.OPEN)
         assert (evaluated.last().ends_on - evaluated.first().starts_on).days >= 2 * 365 - 1

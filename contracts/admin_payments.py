@@ -1,0 +1,189 @@
+"""The officials' workplace for payments: a queue of what awaits them, a payment page with
+everything to check before deciding, and the decisions as buttons and bulk actions."""
+
+from datetime import date
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
+from contracts.selectors import payment_review, payments_awaiting
+from contracts.services import approvals
+from contracts.services.approvals import ActionRefused
+
+from .admin_base import ServiceOnlyAdmin, apply_to_each
+
+State = PaymentCalculation.State
+
+
+class AwaitingMyActionFilter(admin.SimpleListFilter):
+    title = _("my queue")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("awaiting my action"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return payments_awaiting(user=request.user, queryset=queryset)
+        return queryset
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(ServiceOnlyAdmin):
+    list_display = ["label", "state", "progress", "done", "failed", "total", "created_at"]
+    list_filter = ["state", "label"]
+    search_fields = ["label"]
+
+    def get_queryset(self, request: HttpRequest):
+        return PaymentRun.objects.all()  # runs span agencies; they hold no amounts
+
+    @admin.display(description=_("progress"))
+    def progress(self, run: PaymentRun) -> str:
+        finished = run.done + run.failed
+        return f"{finished}/{run.total} ({100 * finished // run.total if run.total else 100}%)"
+
+
+@admin.register(PaymentCalculation)
+class PaymentCalculationAdmin(ServiceOnlyAdmin):
+    change_form_template = "admin/contracts/paymentcalculation/change_form.html"
+    list_display = [
+        "contract", "period_label", "enterprise", "state", "grade", "payable", "prepared_by",
+        "approved_by",
+    ]  # fmt: skip
+    list_filter = [
+        AwaitingMyActionFilter, "state", "period__contract__project__city",
+        "period__contract__project", "period__label", "grade",
+    ]  # fmt: skip
+    search_fields = ["period__contract__code", "period__contract__private_party__name"]
+    list_select_related = ["period__contract__private_party", "prepared_by", "approved_by"]
+    actions = ["prepare_selected", "approve_selected"]
+    readonly_fields = [
+        "period", "state", "score", "grade", "coefficient", "full_amount", "deduction",
+        "payable", "mechanism_version", "computed_at", "computed_via", "prepared_by",
+        "prepared_at", "approved_by", "approved_at", "paid_reference", "paid_on",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("period__contract__project__city")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)  # the page, read-only, with buttons
+
+    @admin.display(description=_("contract"), ordering="period__contract__code")
+    def contract(self, calculation: PaymentCalculation) -> str:
+        return calculation.period.contract.code
+
+    @admin.display(description=_("period"), ordering="period__starts_on")
+    def period_label(self, calculation: PaymentCalculation) -> str:
+        return calculation.period.label
+
+    @admin.display(description=_("enterprise"), ordering="period__contract__private_party__name")
+    def enterprise(self, calculation: PaymentCalculation) -> str:
+        return calculation.period.contract.private_party.name
+
+    @admin.action(description=_("Prepare the selected payments"))
+    def prepare_selected(self, request, queryset):
+        apply_to_each(
+            self, request, queryset,
+            lambda c: approvals.payment_prepare(calculation=c, user=request.user),
+            _("Prepared"),
+        )  # fmt: skip
+
+    @admin.action(description=_("Approve the selected payments"))
+    def approve_selected(self, request, queryset):
+        apply_to_each(
+            self, request, queryset,
+            lambda c: approvals.payment_approve(calculation=c, user=request.user),
+            _("Approved"),
+        )  # fmt: skip
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/<str:action>/", view(self.decide), name="payment_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide(self, request: HttpRequest, pk: int, action: str):
+        """The buttons of the payment page post here."""
+        calculation = get_object_or_404(self.get_queryset(request), pk=pk)
+        back = reverse("admin:contracts_paymentcalculation_change", args=[pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        data, user = request.POST, request.user
+        decisions = {
+            "prepare": lambda: approvals.payment_prepare(calculation=calculation, user=user),
+            "approve": lambda: approvals.payment_approve(calculation=calculation, user=user),
+            "return": lambda: approvals.payment_return(
+                calculation=calculation, user=user, reason=data.get("reason", "")
+            ),
+            "mark_paid": lambda: approvals.payment_mark_paid(
+                calculation=calculation,
+                user=user,
+                reference=data.get("reference", ""),
+                paid_on=date.fromisoformat(data.get("paid_on") or str(timezone.localdate())),
+            ),
+        }
+        if action not in decisions:
+            return HttpResponseRedirect(back)
+        try:
+            decisions[action]()
+        except ActionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("Done."), messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        calculation = get_object_or_404(self.get_queryset(request), pk=object_id)
+        user = request.user
+        context = {
+            **payment_review(calculation=calculation),
+            "calculation": calculation,
+            "contract": calculation.period.contract,
+            "actions_allowed": _actions_allowed(calculation, user),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+
+def _actions_allowed(calculation: PaymentCalculation, user) -> list[str]:
+    """The buttons to show; the services check again when one is pressed."""
+    if user.party_id != calculation.period.contract.government_party_id:
+        return []
+    allowed = []
+    if user.role == "preparer" and calculation.state == State.COMPUTED:
+        allowed.append("prepare")
+    if (
+        user.role == "approver"
+        and calculation.state == State.PREPARED
+        and calculation.prepared_by_id != user.pk
+    ):
+        allowed.append("approve")
+    if calculation.state in (State.COMPUTED, State.PREPARED):
+        allowed.append("return")
+    if calculation.state == State.APPROVED:
+        allowed.append("mark_paid")
+    return allowed
+
+
+@admin.register(Decision)
+class DecisionAdmin(ServiceOnlyAdmin):
+    list_display = ["created_at", "period", "action", "user", "reason"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["period__contract__code", "user__username", "reason"]
+    list_select_related = ["period__contract", "user"]
+
+
+@admin.register(PaymentAdjustment)
+class PaymentAdjustmentAdmin(ServiceOnlyAdmin):
+    list_display = ["created_at", "calculation", "amount", "reason", "created_by"]
+    list_filter = ["created_at"]
+    search_fields = ["calculation__period__contract__code", "reason"]
+    list_select_related = ["calculation__period__contract", "created_by"]
