@@ -69,9 +69,6 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     ]  # fmt: skip
     fields = readonly_fields
 
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).select_related("period__contract__project__city")
-
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)  # the page, read-only, with buttons
 
