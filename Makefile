@@ -3,8 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# Reports need a CJK font, and HarfBuzz subsetting to embed it fast (docs/../shared/measured-facts.md).
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
+# Reports need a CJK font and HarfBuzz subsetting to embed it fast (../shared/measured-facts.md);
+# browser tests drive Debian's Chromium.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium
 HOST := 127.0.0.1:8000
 
 .PHONY: run test lint install system-deps worker messages clean

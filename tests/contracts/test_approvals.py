@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from contracts.models import Decision, PaymentCalculation, Period
 from contracts.services.approvals import (
@@ -211,3 +212,19 @@ def test_the_audit_trail_records_bulk_updates_too(people):
         "computed",
         "returned",
     ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_audit_trail_is_shown_per_object_in_the_admin(people, admin_client):
+    payment_prepare(calculation=people.calculation, user=people.preparer)
+    page = admin_client.get(
+        reverse("admin:contracts_paymentcalculation_change", args=[people.calculation.pk])
+    ).content.decode()
+    events_url = f"?method=tracks&obj=contracts.PaymentCalculation:{people.calculation.pk}"
+    assert events_url in page  # the "Events" link on the payment page
+
+    events = admin_client.get(reverse("admin:pghistory_events_changelist") + events_url)
+
+    assert events.status_code == 200
+    assert events.content.decode().count('"state": ["computed", "prepared"]') == 1
