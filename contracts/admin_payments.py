@@ -62,9 +62,9 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     search_fields = ["period__contract__code", "period__contract__private_party__name"]
     list_select_related = ["period__contract__private_party", "prepared_by", "approved_by"]
     actions = ["prepare_selected", "approve_selected"]
+    # The review above the form shows the figures; the form adds who and when.
     readonly_fields = [
-        "period", "state", "score", "grade", "coefficient", "full_amount", "deduction",
-        "payable", "mechanism_version", "computed_at", "computed_via", "prepared_by",
+        "mechanism_version", "computed_at", "computed_via", "task_id", "prepared_by",
         "prepared_at", "approved_by", "approved_at", "paid_reference", "paid_on",
     ]  # fmt: skip
     fields = readonly_fields

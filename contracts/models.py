@@ -640,7 +640,7 @@ class PaymentCalculation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.payable}"
+        return str(self.period)
 
     @property
     def is_final(self) -> bool:

@@ -158,6 +158,7 @@ def payment_review(*, calculation) -> dict:
     rows = [
         {
             **kpi,
+            "rule_label": KPI.Rule(kpi["rule"]).label,
             "actual": actual.get(kpi["code"]),
             "points": result.get("kpi_points", {}).get(kpi["code"]),
             "evidence": evidence[kpi["code"]],

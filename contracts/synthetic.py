@@ -71,15 +71,17 @@ def synthetic_measurement(kpi: dict, rng: random.Random) -> dict:
 def synthetic_portfolio_create(
     *, contracts: int, kpis: int = 20, label: str = LABEL, seed: int = 1, prefix: str = "SYN"
 ) -> dict[str, dict]:
-    """Create `contracts` quarterly contracts, each with `kpis` KPIs and a submitted period
-    `label` whose measurements are all accepted. Returns contract code → the period's
-    evaluation document, so callers can check results against the engine."""
+    """Create `contracts` quarterly contracts of one agency, each with `kpis` KPIs and a
+    submitted period `label` whose measurements are all accepted. Returns contract code → the
+    period's evaluation document, so callers can check results against the engine. Call it
+    again with another `prefix` to add more (in smaller transactions: on PostgreSQL the audit
+    triggers make one huge transaction slow)."""
     rng = random.Random(seed)
     kpi_docs = synthetic_kpis(kpis)
     starts_on, ends_on = period_bounds(label, "quarterly")
     city, _ = City.objects.get_or_create(name="合成市", defaults={"name_en": "Synthetic City"})
     government, _ = Party.objects.get_or_create(
-        name=f"{prefix} 政府方", defaults={"kind": Party.Kind.GOVERNMENT}
+        name="合成市数据资源局", defaults={"kind": Party.Kind.GOVERNMENT}
     )
     codes = [f"{prefix}-{i:05d}" for i in range(contracts)]
     enterprises = Party.objects.bulk_create(
