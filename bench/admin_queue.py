@@ -25,7 +25,7 @@ from bench.payments import recreate_database  # noqa: E402
 PAGES = {
     "list": "",
     "awaiting me": "?awaiting=me",
-    "search": "?q=SYN-00999",
+    "search": "?q=SYN00-00999",
     "filter state+label": "?state__exact=computed&period__label=2026-Q1",
 }
 
@@ -39,7 +39,10 @@ def build(size: int) -> None:
     from contracts.synthetic import synthetic_portfolio_create
 
     call_command("flush", "--no-input", verbosity=0)
-    synthetic_portfolio_create(contracts=size, kpis=1)
+    for chunk in range(0, size, 5000):
+        synthetic_portfolio_create(
+            contracts=min(5000, size - chunk), kpis=1, prefix=f"SYN{chunk // 5000:02d}"
+        )
     ids = list(Period.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 5000):
         payments_compute(period_ids=ids[start : start + 5000], via="command")
@@ -77,8 +80,12 @@ def measure_pages() -> dict[str, tuple[int, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000])
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database as it is (one size, built)"
+    )
     args = parser.parse_args()
-    recreate_database(os.environ["DATABASE_URL"])
+    if not args.reuse:
+        recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -87,7 +94,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"{'payments':>9} {'page':<20} {'queries':>8} {'time (ms)':>10}")
     for size in args.sizes:
-        build(size)
+        if not args.reuse:
+            build(size)
         for name, (queries, seconds) in measure_pages().items():
             print(f"{size:>9} {name:<20} {queries:>8} {1000 * seconds:>10.1f}")
 

@@ -14,6 +14,7 @@ from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, Pa
 from contracts.selectors import payment_review, payments_awaiting
 from contracts.services import approvals
 from contracts.services.approvals import ActionRefused
+from portfolio.models import Project
 
 from .admin_base import ServiceOnlyAdmin, apply_to_each
 
@@ -30,6 +31,24 @@ class AwaitingMyActionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "me":
             return payments_awaiting(user=request.user, queryset=queryset)
+        return queryset
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    """The projects of the official's payments; too many to list means: use the search."""
+
+    title = _("project")
+    parameter_name = "project"
+    max_listed = 200
+
+    def lookups(self, request, model_admin):
+        projects = Project.objects.visible_to(request.user).order_by("code")
+        listed = list(projects.values_list("code", "name")[: self.max_listed + 1])
+        return [] if len(listed) > self.max_listed else listed
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(period__contract__project__code=self.value())
         return queryset
 
 
@@ -56,10 +75,14 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
         "approved_by",
     ]  # fmt: skip
     list_filter = [
-        AwaitingMyActionFilter, "state", "period__contract__project__city",
-        "period__contract__project", "period__label", "grade",
+        AwaitingMyActionFilter, "state", "period__contract__project__city", ProjectFilter,
+        "period__label", "grade",
     ]  # fmt: skip
-    search_fields = ["period__contract__code", "period__contract__private_party__name"]
+    search_fields = [
+        "period__contract__code", "period__contract__private_party__name",
+        "period__contract__project__name",
+    ]  # fmt: skip
+    ordering = ["-pk"]  # newest first, straight off the primary key however many there are
     list_select_related = ["period__contract__private_party", "prepared_by", "approved_by"]
     actions = ["prepare_selected", "approve_selected"]
     # The review above the form shows the figures; the form adds who and when.

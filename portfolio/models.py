@@ -47,6 +47,38 @@ class CityBudget(models.Model):
         return f"{self.city} {self.year}"
 
 
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProjectQuerySet":
+        """Projects of the contracts the user may see (the rule of contracts.ScopedQuerySet)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role == "auditor":
+            return self
+        side = {"preparer": "government_party", "approver": "government_party"}.get(
+            user.role, "private_party" if user.role == "enterprise" else None
+        )
+        if side is None:
+            return self.none()
+        return self.filter(**{f"contracts__{side}": user.party_id}).distinct()
+
+
+class PartyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PartyQuerySet":
+        """A user's own party and the parties of the contracts they may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role == "auditor":
+            return self
+        if not user.party_id:
+            return self.none()
+        mine = Q(pk=user.party_id)
+        if user.role in ("preparer", "approver"):
+            return self.filter(
+                mine | Q(private_contracts__government_party=user.party_id)
+            ).distinct()
+        return self.filter(mine | Q(government_contracts__private_party=user.party_id)).distinct()
+
+
 class Party(models.Model):
     class Kind(models.TextChoices):
         GOVERNMENT = "government", _("government agency")
@@ -62,6 +94,8 @@ class Party(models.Model):
         validators=[validate_credit_code],
         help_text=_("18 characters, GB 32100-2015; leave empty for foreign parties."),
     )
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("party")
@@ -119,6 +153,8 @@ class Project(models.Model):
     )
     total_investment = models.DecimalField(_("total investment"), max_digits=18, decimal_places=2)
     cooperation_years = models.PositiveSmallIntegerField(_("cooperation years"))
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("project")

@@ -1,7 +1,7 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("PPP smart-city portfolio")
 admin.site.site_title = _("PPP portfolio")
@@ -9,8 +9,10 @@ admin.site.index_title = _("Workplace")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-]
-urlpatterns += i18n_patterns(
+    path("api/v1/", include("portfolio.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The language: the one chosen at /i18n/setlang/ (a cookie), else the Accept-Language
+    # header, else zh-Hans.
     path("admin/", admin.site.urls),
-    prefix_default_language=False,
-)
+]

@@ -73,6 +73,8 @@ def measurement_submit(
         period = Period.objects.select_for_update().select_related("contract").get(pk=period.pk)
         if user.role != User.Role.ENTERPRISE or period.contract.private_party_id != user.party_id:
             raise ActionRefused(_("Only the contract's enterprise submits its measurements."))
+        if period.state == Period.State.LOCKED:
+            raise ActionRefused(_("The period is locked: its payment is approved."))
         if (
             period.state != Period.State.OPEN
             and not period.measurements.filter(

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "django_filters",
     "pgtrigger",
     "pghistory",
@@ -106,14 +108,30 @@ LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "portfolio.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": os.environ.get("API_THROTTLE_AUTH", "20/min"),
+        "uploads": os.environ.get("API_THROTTLE_UPLOADS", "60/min"),
+    },
     "COERCE_DECIMAL_TO_STRING": True,
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PPP smart-city portfolio API",
+    "DESCRIPTION": "Contracts, KPI measurements, evidence and performance-based payments. "
+    "Money and scores are decimal strings.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Evidence uploads: the largest file accepted.
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # Celery: the broker comes from the environment. The local default (kombu's filesystem
 # transport under var/) needs no server; production uses Redis or RabbitMQ.

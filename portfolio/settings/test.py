@@ -1,6 +1,8 @@
 """Test suite: same as local, with fast hashing and a file-backed SQLite test database so a
 worker process can see what the tests commit."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CELERY_BROKER_URL, DATABASES, filesystem_broker_options
 
@@ -12,7 +14,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # A file (a worker process opens it too), one per test run so that runs can overlap.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
+    }
 
 if CELERY_BROKER_URL.startswith("redis://"):
     # Tasks of a killed worker come back within seconds, not an hour.

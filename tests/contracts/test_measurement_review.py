@@ -76,7 +76,7 @@ def test_others_cannot_submit_or_review(people, submitted):
         measurement_accept(measurement=submitted, user=people.enterprise)
 
 
-def test_a_locked_period_refuses_reviews(people):
+def test_a_locked_period_refuses_reviews(people, english):
     payment_prepare(calculation=people.calculation, user=people.preparer)
     payment_approve(calculation=people.calculation, user=people.approver)
     measurement = Measurement.objects.get(kpi__code="OUT-1")

@@ -1,0 +1,147 @@
+from rest_framework import serializers
+
+from contracts.models import (
+    KPI,
+    Contract,
+    Evidence,
+    Measurement,
+    MechanismVersion,
+    Milestone,
+    PaymentCalculation,
+    Period,
+)
+
+
+class KPISerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KPI
+        fields = [
+            "code", "name", "dimension", "unit", "rule", "direction", "target", "floor",
+            "max_points", "step", "points_per_step", "partial_step",
+        ]  # fmt: skip
+
+
+class MechanismVersionSerializer(serializers.ModelSerializer):
+    kpis = KPISerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MechanismVersion
+        fields = ["version", "effective_from", "agreement", "type", "definition", "kpis"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["code", "name", "due_on", "met_on"]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code", read_only=True)
+    city = serializers.CharField(source="project.city.name", read_only=True)
+    sector = serializers.CharField(source="project.sector", read_only=True)
+    government_party = serializers.CharField(source="government_party.name", read_only=True)
+    private_party = serializers.CharField(source="private_party.name", read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id", "code", "title", "project", "city", "sector", "government_party",
+            "private_party", "signed_on", "starts_on", "ends_on", "currency", "frequency",
+        ]  # fmt: skip
+
+
+class ContractDetailSerializer(ContractSerializer):
+    mechanism_versions = MechanismVersionSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+
+    class Meta(ContractSerializer.Meta):
+        fields = [*ContractSerializer.Meta.fields, "mechanism_versions", "milestones"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(source="contract.code", read_only=True)
+
+    class Meta:
+        model = Period
+        fields = [
+            "id", "contract", "label", "starts_on", "ends_on", "due_on", "state",
+            "performance_points",
+        ]  # fmt: skip
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(source="period.contract.code", read_only=True)
+    kpi = serializers.CharField(source="kpi.code", read_only=True)
+    submitted_by = serializers.StringRelatedField()
+    reviewed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id", "contract", "period", "kpi", "revision", "is_current", "value", "points",
+            "state", "source", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
+            "review_reason",
+        ]  # fmt: skip
+
+
+class MeasurementSubmitSerializer(serializers.Serializer):
+    period = serializers.IntegerField(help_text="period id")
+    kpi = serializers.CharField(help_text="KPI code")
+    value = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
+    points = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
+
+    def validate(self, data):
+        if ("value" in data) == ("points" in data):
+            raise serializers.ValidationError(
+                "give either value (measured KPIs) or points (manual)"
+            )
+        return data
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class MarkPaidSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=100)
+    paid_on = serializers.DateField()
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.StringRelatedField()
+    download = serializers.HyperlinkedIdentityField(view_name="evidence-download")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id", "measurement", "original_name", "sha256", "size", "content_type",
+            "uploaded_by", "uploaded_at", "download",
+        ]  # fmt: skip
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    measurement = serializers.IntegerField(help_text="measurement id")
+    file = serializers.FileField()
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(source="period.contract.code", read_only=True)
+    period_label = serializers.CharField(source="period.label", read_only=True)
+    mechanism_version = serializers.IntegerField(source="mechanism_version.version")
+    prepared_by = serializers.StringRelatedField()
+    approved_by = serializers.StringRelatedField()
+    result = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = PaymentCalculation
+        fields = [
+            "id", "contract", "period", "period_label", "state", "mechanism_version", "score",
+            "grade", "coefficient", "full_amount", "deduction", "payable", "result",
+            "computed_at", "computed_via", "prepared_by", "prepared_at", "approved_by",
+            "approved_at", "paid_reference", "paid_on",
+        ]  # fmt: skip
+
+
+class BundleErrorSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    message = serializers.CharField()

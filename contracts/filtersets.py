@@ -1,0 +1,85 @@
+"""One FilterSet per model, shared by the API and any list page; `q` searches free text."""
+
+import django_filters
+from django.db.models import Q
+
+from .models import Contract, Evidence, Measurement, PaymentCalculation, Period
+
+
+class ContractFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="q")
+    city = django_filters.CharFilter(field_name="project__city__name")
+    sector = django_filters.CharFilter(field_name="project__sector")
+    stage = django_filters.CharFilter(field_name="project__stage")
+    project = django_filters.CharFilter(field_name="project__code")
+    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
+    starts_before = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
+
+    class Meta:
+        model = Contract
+        fields = ["frequency", "currency"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(code__icontains=value)
+            | Q(title__icontains=value)
+            | Q(project__name__icontains=value)
+            | Q(private_party__name__icontains=value)
+        )
+
+
+class PeriodFilterSet(django_filters.FilterSet):
+    contract = django_filters.CharFilter(field_name="contract__code")
+    city = django_filters.CharFilter(field_name="contract__project__city__name")
+    project = django_filters.CharFilter(field_name="contract__project__code")
+    period = django_filters.CharFilter(field_name="label")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Period
+        fields = ["state"]
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    contract = django_filters.CharFilter(field_name="period__contract__code")
+    period = django_filters.CharFilter(field_name="period__label")
+    kpi = django_filters.CharFilter(field_name="kpi__code")
+    submitted_after = django_filters.DateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = django_filters.DateTimeFilter(field_name="submitted_at", lookup_expr="lte")
+
+    class Meta:
+        model = Measurement
+        fields = ["state", "is_current", "source"]
+
+
+class EvidenceFilterSet(django_filters.FilterSet):
+    contract = django_filters.CharFilter(field_name="measurement__period__contract__code")
+    period = django_filters.CharFilter(field_name="measurement__period__label")
+    uploaded_after = django_filters.DateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
+    uploaded_before = django_filters.DateTimeFilter(field_name="uploaded_at", lookup_expr="lte")
+
+    class Meta:
+        model = Evidence
+        fields = ["measurement", "content_type", "sha256"]
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="q")
+    contract = django_filters.CharFilter(field_name="period__contract__code")
+    city = django_filters.CharFilter(field_name="period__contract__project__city__name")
+    sector = django_filters.CharFilter(field_name="period__contract__project__sector")
+    project = django_filters.CharFilter(field_name="period__contract__project__code")
+    period = django_filters.CharFilter(field_name="period__label")
+    computed_after = django_filters.DateTimeFilter(field_name="computed_at", lookup_expr="gte")
+    computed_before = django_filters.DateTimeFilter(field_name="computed_at", lookup_expr="lte")
+
+    class Meta:
+        model = PaymentCalculation
+        fields = ["state", "grade"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(period__contract__code__icontains=value)
+            | Q(period__contract__private_party__name__icontains=value)
+        )

@@ -1,0 +1,33 @@
+"""API v1: one router for every app's viewsets."""
+
+from django.urls import path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from contracts.api import views as contracts
+from portfolio.api import views as portfolio
+
+
+class ThrottledObtainAuthToken(ObtainAuthToken):
+    """POST username and password, get the user's token (throttled: scope `auth`)."""
+
+    throttle_classes = [ScopedRateThrottle]  # DRF's view has none by default
+    throttle_scope = "auth"
+
+
+router = DefaultRouter()
+router.register("cities", portfolio.CityViewSet, basename="city")
+router.register("parties", portfolio.PartyViewSet, basename="party")
+router.register("projects", portfolio.ProjectViewSet, basename="project")
+router.register("contracts", contracts.ContractViewSet, basename="contract")
+router.register("periods", contracts.PeriodViewSet, basename="period")
+router.register("measurements", contracts.MeasurementViewSet, basename="measurement")
+router.register("evidence", contracts.EvidenceViewSet, basename="evidence")
+router.register("payments", contracts.PaymentViewSet, basename="payment")
+
+urlpatterns = [
+    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
+    path("bundles/", contracts.BundleView.as_view(), name="bundle-import"),
+    *router.urls,
+]
