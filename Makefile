@@ -21,6 +21,7 @@ run: install system-deps
 	@echo "  Ctrl-C stops the web server and the worker."
 	@echo
 	@$(VENV)/bin/celery -A portfolio worker --beat --schedule=var/celerybeat-schedule \
+	  --queues=celery,reports --max-tasks-per-child=50 \
 	  --loglevel=INFO --concurrency=2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST)
@@ -33,7 +34,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 worker: install
-	$(VENV)/bin/celery -A portfolio worker --loglevel=INFO
+	$(VENV)/bin/celery -A portfolio worker --queues=celery,reports --loglevel=INFO
 
 install: $(VENV)/.installed
 

@@ -49,7 +49,7 @@ class WorkerProcess:
             [
                 sys.executable, "-m", "celery", "-A", "portfolio", "worker", "--loglevel=INFO",
                 f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--pool=prefork",
+                "--without-heartbeat", "--pool=prefork", "--queues=celery,reports",
             ],
             cwd=ROOT,
             env=env,

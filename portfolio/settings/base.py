@@ -182,6 +182,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ppp-tracker@lo
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+# PDF rendering has a queue of its own, so a slow report never delays payments; its workers
+# recycle their processes (WeasyPrint does not give memory back).
+CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 # Contract periods per task of a period run.
 PAYMENT_RUN_CHUNK_SIZE = int(os.environ.get("PAYMENT_RUN_CHUNK_SIZE", "500"))
 
