@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Reports need a CJK font and HarfBuzz subsetting to embed it fast (../shared/measured-facts.md);
-# browser tests drive Debian's Chromium.
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium
+# browser tests drive Debian's Chromium; pdftoppm (poppler-utils) turns report pages into PNGs.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
 HOST := 127.0.0.1:8000
 
 .PHONY: run test lint install system-deps worker messages clean

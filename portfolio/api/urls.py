@@ -7,6 +7,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from contracts.api import views as contracts
 from portfolio.api import views as portfolio
+from reports import api as reports
 
 
 class ThrottledObtainAuthToken(ObtainAuthToken):
@@ -25,6 +26,7 @@ router.register("periods", contracts.PeriodViewSet, basename="period")
 router.register("measurements", contracts.MeasurementViewSet, basename="measurement")
 router.register("evidence", contracts.EvidenceViewSet, basename="evidence")
 router.register("payments", contracts.PaymentViewSet, basename="payment")
+router.register("reports", reports.ReportViewSet, basename="report")
 
 urlpatterns = [
     path("auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),

@@ -185,6 +185,7 @@ EMAIL_BACKEND = os.environ.get(
 # PDF rendering has a queue of its own, so a slow report never delays payments; its workers
 # recycle their processes (WeasyPrint does not give memory back).
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: a render grows a process ~60 MiB a page
 # Contract periods per task of a period run.
 PAYMENT_RUN_CHUNK_SIZE = int(os.environ.get("PAYMENT_RUN_CHUNK_SIZE", "500"))
 

@@ -1,0 +1,171 @@
+"""API v1 for evaluation reports: request (202 + status URL), status, download, list.
+
+Register in portfolio/api/urls.py:
+    router.register("reports", reports.ReportViewSet, basename="report")
+Reads are scoped by `Report.objects.visible_to(user)` (outside the scope: 404); a request is
+checked against the caller's scope of contracts / cities before anything is made.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contracts.models import Contract
+from portfolio.models import City
+
+from .models import Report
+from .services import ReportRefused, report_request
+
+NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    city = django_filters.CharFilter(method="filter_city")
+    project = django_filters.CharFilter(field_name="contract__project__code")
+    contract = django_filters.CharFilter(field_name="contract__code")
+    period = django_filters.CharFilter(field_name="period__label")
+
+    class Meta:
+        model = Report
+        fields = ["kind", "state", "year", "language"]
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(Q(city__name=value) | Q(contract__project__city__name=value))
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period = serializers.SlugRelatedField(slug_field="label", read_only=True)
+    city = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id", "kind", "contract", "period", "city", "year", "language", "version",
+            "state", "progress", "error", "inputs_hash", "sha256", "size", "pages",
+            "findings", "recommendations", "created_at", "rendered_at", "download_url",
+        ]  # fmt: skip
+
+    def get_download_url(self, report) -> str | None:
+        if report.state != Report.State.READY:
+            return None
+        request = self.context.get("request")
+        url = reverse("report-download", args=[report.pk])
+        return request.build_absolute_uri(url) if request else url
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    contract = serializers.CharField(required=False, help_text="contract code")
+    period = serializers.CharField(required=False, help_text="period label, e.g. 2026-Q2")
+    city = serializers.CharField(required=False, help_text="city name, e.g. 佛山")
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    language = serializers.ChoiceField(
+        choices=Report.Language.choices, default=Report.Language.ZH_HANS
+    )
+
+    def validate(self, data):
+        contract_given = bool(data.get("contract") and data.get("period"))
+        city_given = bool(data.get("city") and data.get("year"))
+        if contract_given == city_given:
+            raise serializers.ValidationError(
+                'give {"contract", "period"} or {"city", "year"}, not both'
+            )
+        return data
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Report.objects.none()
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilterSet
+
+    def get_queryset(self):
+        return (
+            Report.objects.visible_to(self.request.user)
+            .select_related("contract", "period", "city")
+            .defer("inputs")
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={
+            202: OpenApiResponse(description="new version queued: {id, state, status_url}"),
+            200: OpenApiResponse(description="unchanged: the existing report {id, …}"),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="cannot be made (no payment computed…): detail"),
+        },
+    )
+    def create(self, request):
+        """Request a report. Unchanged inputs answer 200 with the existing report's id; a new
+        (or changed) report answers 202 and renders on a worker: poll `status_url`."""
+        serializer = ReportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = request.user
+        try:
+            if data.get("contract"):
+                contract = get_object_or_404(
+                    Contract.objects.visible_to(user), code=data["contract"]
+                )
+                report, created = report_request(
+                    user=user,
+                    contract=contract,
+                    period_label=data["period"],
+                    language=data["language"],
+                )
+            else:
+                if not (user.is_superuser or user.role in ("auditor", "preparer", "approver")):
+                    raise_not_found()
+                city = get_object_or_404(City, name=data["city"])
+                report, created = report_request(
+                    user=user, city=city, year=data["year"], language=data["language"]
+                )
+        except ReportRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        status_url = request.build_absolute_uri(reverse("report-detail", args=[report.pk]))
+        body = {
+            "id": report.pk,
+            "version": report.version,
+            "state": report.state,
+            "sha256": report.sha256 or None,
+            "status_url": status_url,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(description="the PDF/A-3b file"),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="not rendered yet: detail"),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The PDF as an attachment, streamed; its sha256 is the report's `sha256`."""
+        report = self.get_object()
+        if report.state != Report.State.READY:
+            return Response(
+                {"detail": f"report is {report.state}"}, status=status.HTTP_409_CONFLICT
+            )
+        response = FileResponse(
+            report.file.open("rb"),
+            as_attachment=True,
+            filename=report.filename,
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Digest"] = f"sha-256={report.sha256}"
+        return response
+
+
+def raise_not_found():
+    from django.http import Http404
+
+    raise Http404

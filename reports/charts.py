@@ -1,0 +1,202 @@
+"""SVG charts drawn by hand (no browser, no plotting library): inline in the report's HTML,
+rendered by WeasyPrint as vectors."""
+
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+FONT = 'font-family="Noto Sans CJK SC" font-size="9"'
+BAR = "#4a7ab5"
+LINE = "#c0392b"
+GRID = "#d0d0d0"
+INK = "#333333"
+
+
+def _num(value) -> float:
+    return float(Decimal(value)) if value not in (None, "") else 0.0
+
+
+def _money_label(value: float) -> str:
+    """1234567 → "123.5万" (zh) — money axes in 万元 read best in Chinese reports."""
+    return f"{value / 10000:,.0f}"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=230) -> str:
+    """Bars: the payable of each period (left axis, 万元); line: the score (right axis,
+    0–100). `history` items: {"period", "score", "payable", "full_amount"}."""
+    left, right, top, bottom = 58, 44, 24, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(history), 1)
+    money_max = _nice_max(max((_num(h["full_amount"]) for h in history), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="chart">'
+    ]
+    for i in range(5):  # horizontal grid, money on the left, score on the right
+        y = top + plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="0.5"/>'
+        )
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" {FONT} fill="{INK}">'
+            f"{_money_label(money_max * (4 - i) / 4)}</text>"
+        )
+        parts.append(
+            f'<text x="{left + plot_w + 4}" y="{y + 3:.1f}" {FONT} fill="{LINE}">'
+            f"{100 * (4 - i) // 4}</text>"
+        )
+    slot = plot_w / n
+    bar_w = min(slot * 0.6, 48)
+    points = []
+    for i, h in enumerate(history):
+        x_mid = left + slot * (i + 0.5)
+        full_h = plot_h * _num(h["full_amount"]) / money_max
+        pay_h = plot_h * _num(h["payable"]) / money_max
+        parts.append(
+            f'<rect x="{x_mid - bar_w / 2:.1f}" y="{top + plot_h - full_h:.1f}" '
+            f'width="{bar_w:.1f}" height="{full_h:.1f}" fill="none" stroke="{BAR}" '
+            f'stroke-dasharray="2,2" stroke-width="0.8"/>'
+        )
+        parts.append(
+            f'<rect x="{x_mid - bar_w / 2:.1f}" y="{top + plot_h - pay_h:.1f}" '
+            f'width="{bar_w:.1f}" height="{pay_h:.1f}" fill="{BAR}"/>'
+        )
+        parts.append(
+            f'<text x="{x_mid:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {FONT} '
+            f'fill="{INK}">{escape(h["period"])}</text>'
+        )
+        if h["score"] is not None:
+            y = top + plot_h * (1 - _num(h["score"]) / 100)
+            points.append((x_mid, y, h["score"]))
+    if points:
+        parts.append(
+            f'<polyline fill="none" stroke="{LINE}" stroke-width="1.5" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+            + '"/>'
+        )
+        for x, y, score in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{LINE}"/>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{y - 5:.1f}" text-anchor="middle" {FONT} '
+                f'fill="{LINE}">{escape(str(score))}</text>'
+            )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{INK}" stroke-width="0.8"/>'
+    )
+    legend_y = height - 8
+    parts.append(
+        f'<rect x="{left}" y="{legend_y - 8}" width="10" height="8" fill="{BAR}"/>'
+        f'<text x="{left + 14}" y="{legend_y}" {FONT} fill="{INK}">'
+        f"{escape(str(labels['payable']))}</text>"
+        f'<rect x="{left + 150}" y="{legend_y - 8}" width="10" height="8" fill="none" '
+        f'stroke="{BAR}" stroke-dasharray="2,2"/>'
+        f'<text x="{left + 164}" y="{legend_y}" {FONT} fill="{INK}">'
+        f"{escape(str(labels['full_amount']))}</text>"
+        f'<line x1="{left + 300}" y1="{legend_y - 4}" x2="{left + 312}" y2="{legend_y - 4}" '
+        f'stroke="{LINE}" stroke-width="1.5"/>'
+        f'<text x="{left + 316}" y="{legend_y}" {FONT} fill="{INK}">'
+        f"{escape(str(labels['score']))}</text>"
+    )
+    parts.append(
+        f'<text x="{left - 4}" y="{top - 10}" text-anchor="end" {FONT} fill="{INK}">'
+        f"{escape(str(labels['money_axis']))}</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def portfolio_chart(contracts: list[dict], *, labels: dict, width=640, row_h=18) -> str:
+    """Horizontal bars, one per contract: the year's payable inside its full amount (万元)."""
+    left, right, top = 150, 60, 20
+    height = top + row_h * max(len(contracts), 1) + 28
+    plot_w = width - left - right
+    money_max = _nice_max(max((_num(c["full_amount"]) for c in contracts), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="chart">'
+    ]
+    for i in range(5):
+        x = left + plot_w * i / 4
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 24}" '
+            f'stroke="{GRID}" stroke-width="0.5"/>'
+            f'<text x="{x:.1f}" y="{top - 7}" text-anchor="middle" {FONT} fill="{INK}">'
+            f"{_money_label(money_max * i / 4)}</text>"
+        )
+    for i, c in enumerate(contracts):
+        y = top + row_h * i
+        full_w = plot_w * _num(c["full_amount"]) / money_max
+        pay_w = plot_w * _num(c["payable"]) / money_max
+        label = c["code"]
+        parts.append(
+            f'<text x="{left - 6}" y="{y + row_h * 0.65:.1f}" text-anchor="end" {FONT} '
+            f'fill="{INK}">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y + 3}" width="{full_w:.1f}" height="{row_h - 6}" '
+            f'fill="none" stroke="{BAR}" stroke-dasharray="2,2" stroke-width="0.8"/>'
+            f'<rect x="{left}" y="{y + 3}" width="{pay_w:.1f}" height="{row_h - 6}" '
+            f'fill="{BAR}"/>'
+            f'<text x="{left + full_w + 4:.1f}" y="{y + row_h * 0.65:.1f}" {FONT} '
+            f'fill="{INK}">{escape(c["grade"] or "")} {escape(c["score"] or "")}</text>'
+        )
+    legend_y = height - 6
+    parts.append(
+        f'<rect x="{left}" y="{legend_y - 8}" width="10" height="8" fill="{BAR}"/>'
+        f'<text x="{left + 14}" y="{legend_y}" {FONT} fill="{INK}">'
+        f"{escape(str(labels['payable']))}</text>"
+        f'<rect x="{left + 150}" y="{legend_y - 8}" width="10" height="8" fill="none" '
+        f'stroke="{BAR}" stroke-dasharray="2,2"/>'
+        f'<text x="{left + 164}" y="{legend_y}" {FONT} fill="{INK}">'
+        f"{escape(str(labels['full_amount']))}</text>"
+        f'<text x="{width - 4}" y="{legend_y}" text-anchor="end" {FONT} fill="{INK}">'
+        f"{escape(str(labels['money_axis']))}</text></svg>"
+    )
+    return "".join(parts)
+
+
+def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
+    """One bar: the year's PPP obligations against the general budget, with the 5% and 10%
+    lines (财政承受能力 10% ceiling, 5% warning)."""
+    expenditure = _num(budget["general_expenditure"])
+    if not expenditure:
+        return ""
+    left, right, top, bar_h = 20, 20, 26, 22
+    plot_w = width - left - right
+    scale_max = max(12.0, _num(budget["share"]) * 1.1)  # percent of the budget
+    share_w = plot_w * _num(budget["share"]) / scale_max
+    over = _num(budget["share"]) > 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="chart">',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{bar_h}" fill="#f2f2f2"/>',
+        f'<rect x="{left}" y="{top}" width="{share_w:.1f}" height="{bar_h}" '
+        f'fill="{LINE if over else BAR}"/>',
+        f'<text x="{left + share_w + 4:.1f}" y="{top + 15}" {FONT} fill="{INK}">'
+        f"{escape(str(budget['share']))}%</text>",
+    ]
+    for pct, colour, text in ((5, "#e67e22", labels["warn"]), (10, LINE, labels["limit"])):
+        x = left + plot_w * pct / scale_max
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{top + bar_h + 8}" '
+            f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="4,2"/>'
+            f'<text x="{x:.1f}" y="{top - 11}" text-anchor="middle" {FONT} fill="{colour}">'
+            f"{escape(str(text))}</text>"
+        )
+    for pct in range(0, int(scale_max) + 1, 2):
+        x = left + plot_w * pct / scale_max
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + bar_h + 20}" text-anchor="middle" {FONT} '
+            f'fill="{INK}">{pct}%</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

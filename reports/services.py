@@ -1,0 +1,194 @@
+"""Requesting and rendering evaluation reports.
+
+`report_request` freezes what the report will show and hashes it: an unchanged report is the
+stored one (no new render); a change makes the subject's next version. `report_render` (on a
+worker, queue `reports`) turns one version into its PDF, once.
+"""
+
+import hashlib
+import json
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from contracts.models import Contract, PaymentCalculation, Period
+from portfolio.models import City
+
+from .models import Report
+from .selectors import contract_report_document, inputs_hash, portfolio_report_document
+
+logger = logging.getLogger(__name__)
+
+
+class ReportRefused(Exception):
+    """The report cannot be made (no calculation for the period, unknown language…)."""
+
+
+def _subject(*, kind: str, language: str, period=None, city=None, year=None) -> str:
+    if kind == Report.Kind.CONTRACT:
+        return f"contract:{period.pk}:{language}"
+    return f"portfolio:{city.pk}:{year}:{language}"
+
+
+def report_request(
+    *,
+    user=None,
+    contract: Contract | None = None,
+    period_label: str | None = None,
+    city: City | None = None,
+    year: int | None = None,
+    language: str = Report.Language.ZH_HANS,
+    findings: str | None = None,
+    recommendations: str | None = None,
+) -> tuple[Report, bool]:
+    """The report for a contract period (`contract`, `period_label`) or a city's year (`city`,
+    `year`): (report, created). Unchanged inputs → the existing report of those inputs (ready,
+    or still pending/rendering; a failed one is queued again). Findings and recommendations
+    not given are copied from the subject's latest version."""
+    if language not in Report.Language.values:
+        raise ReportRefused(f"unknown language: {language}")
+    if contract is not None:
+        period = Period.objects.filter(contract=contract, label=period_label).first()
+        if period is None:
+            raise ReportRefused(f"{contract.code} has no period {period_label}")
+        if not PaymentCalculation.objects.filter(period=period).exists():
+            raise ReportRefused(f"{contract.code} {period_label}: no payment computed yet")
+        kind, subject_fields = Report.Kind.CONTRACT, {"contract": contract, "period": period}
+        subject = _subject(kind=kind, language=language, period=period)
+    elif city is not None and year is not None:
+        kind, subject_fields = Report.Kind.PORTFOLIO, {"city": city, "year": year}
+        subject = _subject(kind=kind, language=language, city=city, year=year)
+    else:
+        raise ReportRefused("a report is of a contract and period, or of a city and year")
+
+    latest = Report.objects.filter(subject=subject).order_by("-version").first()
+    texts = {
+        "findings": findings if findings is not None else (latest.findings if latest else ""),
+        "recommendations": recommendations
+        if recommendations is not None
+        else (latest.recommendations if latest else ""),
+    }
+    if kind == Report.Kind.CONTRACT:
+        document = contract_report_document(period=subject_fields["period"], language=language)
+    else:
+        document = portfolio_report_document(city=city, year=year, language=language)
+    document["texts"] = texts
+    # Plain JSON (dates as ISO strings): what is hashed is exactly what is stored.
+    document = json.loads(json.dumps(document, cls=_encoder()))
+    digest = inputs_hash(document)
+
+    for _attempt in range(3):
+        existing = Report.objects.filter(subject=subject, inputs_hash=digest).first()
+        if existing is not None:
+            if existing.state == Report.State.FAILED:
+                _requeue(existing)
+            return existing, False
+        try:
+            with transaction.atomic():
+                version = (
+                    Report.objects.filter(subject=subject).aggregate(v=Max("version"))["v"] or 0
+                ) + 1
+                report = Report.objects.create(
+                    kind=kind,
+                    subject=subject,
+                    version=version,
+                    language=language,
+                    inputs=document,
+                    inputs_hash=digest,
+                    requested_by=user,
+                    **texts,
+                    **subject_fields,
+                )
+                _enqueue(report.pk)
+            return report, True
+        except IntegrityError:
+            # Another request made this version (or these inputs) first: look again.
+            continue
+    raise ReportRefused("too many concurrent requests for this report; try again")
+
+
+def _encoder():
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return DjangoJSONEncoder
+
+
+def _enqueue(report_id: int) -> None:
+    from reports.tasks import render_report  # tasks import services: import late
+
+    transaction.on_commit(lambda: render_report.delay(report_id))
+
+
+def _requeue(report: Report) -> None:
+    with transaction.atomic():
+        updated = Report.objects.filter(pk=report.pk, state=Report.State.FAILED).update(
+            state=Report.State.PENDING, progress=0, error=""
+        )
+        if updated:
+            _enqueue(report.pk)
+    report.refresh_from_db()
+
+
+def _progress(report_id: int, progress: int, **fields) -> None:
+    Report.objects.filter(pk=report_id).update(progress=progress, **fields)
+
+
+def report_render(*, report_id: int) -> Report:
+    """Render one report version to its PDF. A ready report is left alone; two workers never
+    render the same one (the pending → rendering step is guarded by the state). An error marks
+    it failed with the reason."""
+    from .rendering import report_pdf  # WeasyPrint loads only where reports are rendered
+
+    claimed = Report.objects.filter(
+        pk=report_id, state__in=[Report.State.PENDING, Report.State.FAILED]
+    ).update(state=Report.State.RENDERING, progress=10, error="")
+    report = Report.objects.get(pk=report_id)
+    if not claimed and report.state != Report.State.RENDERING:
+        return report  # ready: nothing to do
+    # A report found `rendering` was claimed by a worker that died (acks_late redelivery).
+    try:
+        rendered = report_pdf(report)
+        _progress(report_id, 80)
+        digest = hashlib.sha256(rendered.pdf).hexdigest()
+        report.file.save(report.filename, ContentFile(rendered.pdf), save=False)
+    except OperationalError:
+        raise  # the database, not the report: the task retries
+    except Exception as exc:
+        logger.exception("report %s failed", report_id)
+        Report.objects.filter(pk=report_id).exclude(state=Report.State.READY).update(
+            state=Report.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000] or "error"
+        )
+        report.refresh_from_db()
+        return report
+    Report.objects.filter(pk=report_id).exclude(state=Report.State.READY).update(
+        state=Report.State.READY,
+        progress=100,
+        file=report.file.name,
+        sha256=digest,
+        size=len(rendered.pdf),
+        pages=rendered.pages,
+        rendered_at=timezone.now(),
+    )
+    report.refresh_from_db()
+    return report
+
+
+def report_texts_update(
+    *, report: Report, user, findings: str, recommendations: str
+) -> tuple[Report, bool]:
+    """Officials' 问题及原因 and 建议: a new version of the subject with these texts."""
+    kwargs = (
+        {"contract": report.contract, "period_label": report.period.label}
+        if report.kind == Report.Kind.CONTRACT
+        else {"city": report.city, "year": report.year}
+    )
+    return report_request(
+        user=user,
+        language=report.language,
+        findings=findings,
+        recommendations=recommendations,
+        **kwargs,
+    )

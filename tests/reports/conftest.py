@@ -1,0 +1,43 @@
+"""Reports around the imported example contract (cn-steps) and the demo portfolio."""
+
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from tests.contracts.conftest import people  # noqa: F401 — the same cast as the contracts tests
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient authenticated as that user (None: anonymous)."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture(autouse=True)
+def _media(request, settings, tmp_path):
+    """Report files of a test in its own folder (except where a worker process writes them:
+    it uses the test settings' MEDIA_ROOT)."""
+    if "celery_worker" not in request.fixturenames:
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def pdf_reader(data: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(data))
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in pdf_reader(data).pages)
+
+
+def pdf_attachment(data: bytes, name: str) -> dict:
+    return json.loads(pdf_reader(data).attachments[name][0])
