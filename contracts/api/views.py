@@ -14,7 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contracts.bundles import BundleInvalid, bundle_import
+from contracts.bundles import BundleInvalid, bundle_import, validate_bundle
 from contracts.evidence_files import evidence_response
 from contracts.filtersets import (
     ContractFilterSet,
@@ -298,6 +298,9 @@ class BundleView(APIView):
         },
     )
     def post(self, request):
+        errors = validate_bundle(request.data)
+        if not errors and not _is_own_agency(request.data, request.user.party):
+            self.permission_denied(request, message="You may import only your agency's contracts.")
         try:
             result = bundle_import(document=request.data, user=request.user)
         except BundleInvalid as exc:
@@ -312,3 +315,12 @@ class BundleView(APIView):
             },
             status=201,
         )
+
+
+def _is_own_agency(document: dict, party) -> bool:
+    """Whether the bundle's government party is this party (by credit code, else by name)."""
+    key = document["contract"]["government_party"]
+    entry = next(p for p in document["parties"] if p["key"] == key)
+    if entry.get("credit_code") and party.credit_code:
+        return entry["credit_code"] == party.credit_code
+    return entry["name"] == party.name

@@ -136,9 +136,12 @@ def test_compute_a_period_answers_202_with_a_status_url(people, api):
     assert status["results"][0]["period"] == period.pk
 
 
-def test_bundles_import_for_officials_only(people, api, example):
+def test_bundles_import_for_officials_of_their_own_agency(people, api, example):
     doc = example("uk-deductions")
     assert api(people.enterprise).post("/api/v1/bundles/", doc, format="json").status_code == 403
+    assert api(people.preparer).post("/api/v1/bundles/", doc, format="json").status_code == 403
+    agency = people.preparer.party  # the bundle's government party becomes the preparer's
+    doc["parties"][0].update(name=agency.name, credit_code=agency.credit_code)
     created = api(people.preparer).post("/api/v1/bundles/", doc, format="json")
     assert created.status_code == 201
     assert created.json()["contract"] == "UK-POLICE-HQ-01"
