@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -299,8 +300,18 @@ class BundleView(APIView):
     )
     def post(self, request):
         errors = validate_bundle(request.data)
-        if not errors and not _is_own_agency(request.data, request.user.party):
-            self.permission_denied(request, message="You may import only your agency's contracts.")
+        if not errors:
+            code = request.data["contract"]["code"]
+            if (
+                Contract.objects.filter(code=code)
+                .exclude(pk__in=Contract.objects.visible_to(request.user))
+                .exists()
+            ):
+                raise NotFound  # another agency's contract: outside the caller's scope
+            if not _is_own_agency(request.data, request.user.party):
+                self.permission_denied(
+                    request, message="You may import only your agency's contracts."
+                )
         try:
             result = bundle_import(document=request.data, user=request.user)
         except BundleInvalid as exc:

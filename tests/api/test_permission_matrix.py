@@ -134,7 +134,7 @@ TABLE = [
     # Bundles: a new contract of cn-steps' agency; cn-steps itself again (title changed);
     # cn-steps naming the other agency as its government party (the other official's).
     ("POST bundles/",                  "own",   "new contract",   "401 403 403 201 201 403 403"),
-    ("POST bundles/",                  "own",   "same contract",  "401 403 403 201 201 403 403"),
+    ("POST bundles/",                  "own",   "same contract",  "401 403 403 201 201 404 403"),
     ("POST bundles/",                  "own",   "taken over",     "401 403 403 403 403 404 403"),
     ("POST bundles/",                  "own",   "invalid bundle", "401 403 403 400 400 400 403"),
 ]
@@ -153,10 +153,6 @@ FINDINGS = {
     ("POST periods/{id}/compute/", "own", "approved", "approver"): (
         "computing a period whose payment is approved is queued (202) and silently skipped by "
         "the worker; the refusal is known before queueing (409)"
-    ),
-    ("POST bundles/", "own", "taken over", "other_official"): (
-        "an official takes another agency's contract over (201): the bundle names the "
-        "caller's agency, and the import moves the existing contract to it"
     ),
 }
 
