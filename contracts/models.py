@@ -37,12 +37,10 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or user.role == "auditor":
             return self
+        if user.contract_side is None:
+            return self.none()
         prefix = f"{self.contract_path}__" if self.contract_path else ""
-        if user.role in ("preparer", "approver"):
-            return self.filter(**{f"{prefix}government_party": user.party_id})
-        if user.role == "enterprise":
-            return self.filter(**{f"{prefix}private_party": user.party_id})
-        return self.none()
+        return self.filter(**{f"{prefix}{user.contract_side}": user.party_id})
 
 
 def scoped(path: str) -> models.Manager:

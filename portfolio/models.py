@@ -54,9 +54,7 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or user.role == "auditor":
             return self
-        side = {"preparer": "government_party", "approver": "government_party"}.get(
-            user.role, "private_party" if user.role == "enterprise" else None
-        )
+        side = user.contract_side
         if side is None:
             return self.none()
         return self.filter(**{f"contracts__{side}": user.party_id}).distinct()
@@ -205,6 +203,16 @@ class User(AbstractUser):
                 name="user_role_needs_party",
             ),
         ]
+
+    @property
+    def contract_side(self) -> str | None:
+        """The side of a contract this user's party is on: officials the government party,
+        enterprise staff the private party; None for anyone else."""
+        return {
+            self.Role.PREPARER: "government_party",
+            self.Role.APPROVER: "government_party",
+            self.Role.ENTERPRISE: "private_party",
+        }.get(self.role)
 
     @property
     def is_official(self) -> bool:
