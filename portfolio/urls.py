@@ -3,11 +3,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from portfolio.views import home
+
 admin.site.site_header = _("PPP smart-city portfolio")
 admin.site.site_title = _("PPP portfolio")
 admin.site.index_title = _("Workplace")
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("portfolio.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
