@@ -8,18 +8,22 @@ checked against the caller's scope of contracts / cities before anything is made
 
 import django_filters
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from contracts.models import Contract
 from portfolio.models import City
 
 from .models import Report
+from .ocds import ocds_release_package
+from .selectors import ocds_contracts_data
 from .services import ReportRefused, report_request
 
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
@@ -169,3 +173,36 @@ def raise_not_found():
     from django.http import Http404
 
     raise Http404
+
+
+class OcdsQuerySerializer(serializers.Serializer):
+    contract = serializers.CharField(help_text="contract code, e.g. CS-WIFI-2016-01")
+
+
+class OcdsReleasesView(APIView):
+    """A contract as an OCDS 1.1.5 release package (OCDS for PPPs profile): parties, award,
+    contract value, KPI targets, milestones, accepted measurements, approved and paid
+    payments and their deductions. Public-safe fields only."""
+
+    @extend_schema(
+        parameters=[OcdsQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="an OCDS release package (release-package-schema.json, version 1.1)",
+            ),
+            400: OpenApiResponse(description="`contract` missing: {contract: [reason]}"),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request):
+        query = OcdsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        contracts = Contract.objects.visible_to(request.user).filter(
+            code=query.validated_data["contract"]
+        )
+        data = ocds_contracts_data(contracts=contracts)
+        if not data:
+            raise Http404
+        package = ocds_release_package(data, uri=request.build_absolute_uri())
+        return Response(package)

@@ -5,12 +5,24 @@ alone, now or years later."""
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
 
-from contracts.models import Decision, Measurement, PaymentCalculation, Period
-from contracts.selectors import decimal_text, payment_review
+from contracts.models import (
+    KPI,
+    Contract,
+    Decision,
+    Measurement,
+    MechanismVersion,
+    Milestone,
+    PaymentAdjustment,
+    PaymentCalculation,
+    Period,
+)
+from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
 from portfolio.models import City, CityBudget
 
 # Bumped when the snapshot's shape or the templates change what a report shows.
@@ -280,3 +292,79 @@ def report_attachment(document: dict) -> tuple[str, str]:
         "contracts": {row["code"]: row["calculations"] for row in document["contracts"]},
     }
     return "calculations.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class OcdsContractData:
+    """Everything one contract's OCDS release is built from (public-safe fields only: no
+    evidence files, no people)."""
+
+    contract: Contract
+    versions: list[MechanismVersion]  # oldest first, each with `kpi_rows` (values() rows)
+    milestones: list[Milestone]
+    periods: list[Period]  # in order, each with `calculation_or_none`
+    # (period id, KPI code) → the current accepted measurement's value or points.
+    measurements: dict[tuple[int, str], Decimal]
+    adjustments: list[PaymentAdjustment]  # of approved or paid payments, oldest first
+
+
+def ocds_contracts_data(*, contracts: QuerySet) -> list[OcdsContractData]:
+    """The contracts (a queryset, already scoped) with what their OCDS release shows, read in
+    a fixed number of queries whatever the number of contracts, periods and KPIs."""
+    contracts = list(
+        contracts.select_related("project__city", "government_party", "private_party").order_by(
+            "code"
+        )
+    )
+    ids = [c.pk for c in contracts]
+    versions = defaultdict(list)
+    by_version = {}
+    for version in MechanismVersion.objects.filter(contract_id__in=ids).order_by(
+        "contract_id", "effective_from"
+    ):
+        version.kpi_rows = []
+        by_version[version.pk] = version
+        versions[version.contract_id].append(version)
+    for row in (
+        KPI.objects.filter(mechanism_version_id__in=list(by_version))
+        .order_by("position")
+        .values(*KPI_FIELDS)
+    ):
+        by_version[row["mechanism_version_id"]].kpi_rows.append(row)
+    milestones = defaultdict(list)
+    for milestone in Milestone.objects.filter(contract_id__in=ids).order_by("due_on", "code"):
+        milestones[milestone.contract_id].append(milestone)
+    periods = defaultdict(list)
+    for period in (
+        Period.objects.filter(contract_id__in=ids)
+        .select_related("calculation")
+        .order_by("starts_on")
+    ):
+        period.calculation_or_none = getattr(period, "calculation", None)
+        periods[period.contract_id].append(period)
+    measurements = defaultdict(dict)
+    for contract_id, period_id, code, value, points in Measurement.objects.filter(
+        period__contract_id__in=ids, is_current=True, state=Measurement.State.ACCEPTED
+    ).values_list("period__contract_id", "period_id", "kpi__code", "value", "points"):
+        measurements[contract_id][period_id, code] = value if points is None else points
+    adjustments = defaultdict(list)
+    for adjustment in (
+        PaymentAdjustment.objects.filter(
+            calculation__period__contract_id__in=ids,
+            calculation__state__in=PaymentCalculation.FINAL_STATES,
+        )
+        .select_related("calculation__period")
+        .order_by("created_at", "pk")
+    ):
+        adjustments[adjustment.calculation.period.contract_id].append(adjustment)
+    return [
+        OcdsContractData(
+            contract=c,
+            versions=versions[c.pk],
+            milestones=milestones[c.pk],
+            periods=periods[c.pk],
+            measurements=measurements[c.pk],
+            adjustments=adjustments[c.pk],
+        )
+        for c in contracts
+    ]

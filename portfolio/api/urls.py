@@ -31,5 +31,6 @@ router.register("reports", reports.ReportViewSet, basename="report")
 urlpatterns = [
     path("auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("bundles/", contracts.BundleView.as_view(), name="bundle-import"),
+    path("ocds/releases/", reports.OcdsReleasesView.as_view(), name="ocds-releases"),
     *router.urls,
 ]

@@ -194,6 +194,12 @@ PAYMENT_RUN_CHUNK_SIZE = int(os.environ.get("PAYMENT_RUN_CHUNK_SIZE", "500"))
 # Days after a period ends by which the enterprise must submit its measurements.
 PERIOD_SUBMISSION_DAYS = int(os.environ.get("PERIOD_SUBMISSION_DAYS", "15"))
 
+# OCDS export: the ocid prefix registered with the Open Contracting Partnership (ocds-
+# and 6 characters), who publishes, and the site's public address for package URIs.
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-pppdev")
+OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "PPP smart-city portfolio tracker")
+OCDS_BASE_URL = os.environ.get("OCDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Demo accounts are created only by seed_demo (refused with DEBUG off unless --force).
 DEMO_PASSWORD = os.environ.get("DJANGO_DEMO_PASSWORD", "ppp-demo-2026")
 

@@ -96,6 +96,10 @@ TABLE = [
     ("POST reports/",                  "own",   "in English",     "401 202 404 202 202 404 202"),
     ("POST reports/",                  "own",   "city and year",  "401 404 404 202 202 202 202"),
     ("POST reports/",                  "own",   "no period",      "401 400 400 400 400 400 400"),
+    # The OCDS export of one contract, by code; without a code: 400.
+    ("GET  ocds/releases/?contract={code}", "own", "",               "401 200 404 200 200 404 200"),
+    ("GET  ocds/releases/?contract={code}", "other", "",             "401 404 200 404 404 200 200"),
+    ("GET  ocds/releases/",            "own",   "",               "401 400 400 400 400 400 400"),
     # Enterprise staff submit measurements of their contracts' open periods, and evidence.
     ("POST measurements/",             "own",   "KPI unmeasured", "401 201 404 403 403 403 403"),
     ("POST measurements/",             "other", "KPI unmeasured", "401 404 201 403 403 403 403"),
@@ -272,6 +276,7 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
         preparer=preparer,
         approver=approver,
         ids={
+            "code": contract.code,
             "city": contract.project.city_id,
             "company": contract.private_party_id,
             "agency": contract.government_party_id,
