@@ -320,7 +320,10 @@ def _events(line: dict) -> int | float | None:
 def release_date(data: OcdsContractData) -> str:
     """The latest change the release shows, so that an unchanged contract keeps its date."""
     moments = [at(data.contract.signed_on)]
-    moments.extend(payment.approved_at for _, payment in final_payments(data))
+    for _, payment in final_payments(data):
+        moments.append(payment.approved_at)
+        if payment.paid_on:
+            moments.append(at(payment.paid_on))
     moments.extend(a.created_at for a in data.adjustments)
     return moment(max(moments))
 
@@ -360,6 +363,7 @@ def release(data: OcdsContractData, *, today: date) -> dict:
         "date": release_date(data),
         "tag": ["contract", "implementation"] if implementation else ["contract"],
         "initiationType": "tender",
+        # Chinese titles (the demo's) say zh; the English examples' say en.
         "language": "zh" if CJK.search(contract.title + project.name) else "en",
         "parties": parties.documents,
         "buyer": parties.government,
