@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -273,3 +274,27 @@ def test_the_export_does_not_grow_in_queries_with_the_periods(example, api):
     # then both take the same queries: the contract, mechanism versions, KPIs, milestones,
     # periods with their payments, measurements, adjustments
     assert counts == [7, 7]
+
+
+def test_the_command_exports_one_contract_with_its_api_address(example, capsys, settings):
+    # given an imported contract and the site's public address
+    settings.OCDS_BASE_URL = "https://ppp.example.cn"
+    contract = bundle_import(document=example("road-events")).contract
+
+    # when one contract is exported to stdout
+    call_command("export_ocds", "--contract", contract.code)
+    package = json.loads(capsys.readouterr().out)
+
+    # then its uri is the API's address for it, and it is valid
+    assert package["uri"] == f"https://ppp.example.cn{URL}?contract={contract.code}"
+    assert [r["ocid"] for r in package["releases"]] == [
+        f"{settings.OCDS_OCID_PREFIX}-{contract.code}"
+    ]
+    assert ocds_errors(package) == []
+
+
+def test_the_command_refuses_an_unknown_contract_and_all_without_a_uri():
+    with pytest.raises(CommandError, match="no contract with code 'NOPE'"):
+        call_command("export_ocds", "--contract", "NOPE")
+    with pytest.raises(CommandError, match="--uri is required with --all"):
+        call_command("export_ocds", "--all")
