@@ -9,10 +9,12 @@ import hashlib
 import json
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contracts.models import Contract, PaymentCalculation, Period
 from portfolio.models import City
@@ -176,19 +178,32 @@ def report_render(*, report_id: int) -> Report:
     return report
 
 
-def report_texts_update(
-    *, report: Report, user, findings: str, recommendations: str
-) -> tuple[Report, bool]:
-    """Officials' 问题及原因 and 建议: a new version of the subject with these texts."""
-    kwargs = (
-        {"contract": report.contract, "period_label": report.period.label}
-        if report.kind == Report.Kind.CONTRACT
-        else {"city": report.city, "year": report.year}
+def may_write_texts(user, contract: Contract) -> bool:
+    """问题及原因 and 建议 are the contract agency's officials' words, no one else's."""
+    return bool(
+        user.is_authenticated and user.is_official and user.party_id == contract.government_party_id
     )
+
+
+def report_texts_update(
+    *,
+    user,
+    contract: Contract,
+    period_label: str,
+    language: str = Report.Language.ZH_HANS,
+    findings: str,
+    recommendations: str,
+) -> tuple[Report, bool]:
+    """Officials' 问题及原因 and 建议 in a contract period's report: (report, created). The texts
+    are part of the report's inputs: new texts make the subject's next version (rendered on a
+    worker); the texts a report of unchanged data already has return that report."""
+    if not may_write_texts(user, contract):
+        raise PermissionDenied(_("Only officials of the contract's agency may write these texts."))
     return report_request(
         user=user,
-        language=report.language,
-        findings=findings,
-        recommendations=recommendations,
-        **kwargs,
+        contract=contract,
+        period_label=period_label,
+        language=language,
+        findings=findings.strip(),
+        recommendations=recommendations.strip(),
     )
