@@ -132,7 +132,11 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} v{self.version}"
+        if self.kind == self.Kind.CONTRACT:
+            subject = f"{self.contract.code} {self.period.label}"
+        else:
+            subject = f"{self.city.name} {self.year}"
+        return f"{subject} ({self.get_language_display()}) v{self.version}"
 
     @property
     def filename(self) -> str:

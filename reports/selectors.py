@@ -13,8 +13,10 @@ from contracts.models import Decision, Measurement, PaymentCalculation, Period
 from contracts.selectors import decimal_text, payment_review
 from portfolio.models import City, CityBudget
 
+from .models import Report
+
 # Bumped when the snapshot's shape or the templates change what a report shows.
-SNAPSHOT_FORMAT = "ppp-report/1"
+SNAPSHOT_FORMAT = "ppp-report/2"
 HISTORY_PERIODS = 12
 
 
@@ -280,3 +282,19 @@ def report_attachment(document: dict) -> tuple[str, str]:
         "contracts": {row["code"]: row["calculations"] for row in document["contracts"]},
     }
     return "calculations.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def period_reports(*, period: Period) -> list[dict]:
+    """The period's contract report in each language: its latest version (None: never
+    requested), whose texts the next version starts from."""
+    latest = {}
+    for report in (
+        Report.objects.filter(kind=Report.Kind.CONTRACT, period=period)
+        .defer("inputs")
+        .order_by("language", "-version")
+    ):
+        latest.setdefault(report.language, report)
+    return [
+        {"language": code, "label": label, "report": latest.get(code)}
+        for code, label in Report.Language.choices
+    ]
