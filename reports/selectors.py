@@ -285,16 +285,16 @@ def report_attachment(document: dict) -> tuple[str, str]:
 
 
 def period_reports(*, period: Period) -> list[dict]:
-    """The period's contract report in each language: its latest version (None: never
+    """The period's contract report in each language: the current one (None: never
     requested), whose texts the next version starts from."""
-    latest = {}
+    current = {}
     for report in (
         Report.objects.filter(kind=Report.Kind.CONTRACT, period=period)
         .defer("inputs")
-        .order_by("language", "-version")
+        .current_first()
     ):
-        latest.setdefault(report.language, report)
+        current.setdefault(report.language, report)
     return [
-        {"language": code, "label": label, "report": latest.get(code)}
+        {"language": code, "label": label, "report": current.get(code)}
         for code, label in Report.Language.choices
     ]

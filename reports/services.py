@@ -49,7 +49,7 @@ def report_request(
     """The report for a contract period (`contract`, `period_label`) or a city's year (`city`,
     `year`): (report, created). Unchanged inputs → the existing report of those inputs (ready,
     or still pending/rendering; a failed one is queued again). Findings and recommendations
-    not given are copied from the subject's latest version."""
+    not given are those given last for the subject (copied forward to new versions)."""
     if language not in Report.Language.values:
         raise ReportRefused(f"unknown language: {language}")
     if contract is not None:
@@ -66,13 +66,15 @@ def report_request(
     else:
         raise ReportRefused("a report is of a contract and period, or of a city and year")
 
-    latest = Report.objects.filter(subject=subject).order_by("-version").first()
+    texts_given = findings is not None or recommendations is not None
+    source = Report.objects.filter(subject=subject).current_first().first()
     texts = {
-        "findings": findings if findings is not None else (latest.findings if latest else ""),
+        "findings": findings if findings is not None else (source.findings if source else ""),
         "recommendations": recommendations
         if recommendations is not None
-        else (latest.recommendations if latest else ""),
+        else (source.recommendations if source else ""),
     }
+    texts_set_at = timezone.now() if texts_given else (source.texts_set_at if source else None)
     if kind == Report.Kind.CONTRACT:
         document = contract_report_document(period=subject_fields["period"], language=language)
     else:
@@ -85,6 +87,9 @@ def report_request(
     for _attempt in range(3):
         existing = Report.objects.filter(subject=subject, inputs_hash=digest).first()
         if existing is not None:
+            if texts_given:
+                Report.objects.filter(pk=existing.pk).update(texts_set_at=texts_set_at)
+                existing.texts_set_at = texts_set_at
             if existing.state == Report.State.FAILED:
                 _requeue(existing)
             return existing, False
@@ -101,6 +106,7 @@ def report_request(
                     inputs=document,
                     inputs_hash=digest,
                     requested_by=user,
+                    texts_set_at=texts_set_at,
                     **texts,
                     **subject_fields,
                 )

@@ -114,3 +114,21 @@ def test_a_portfolio_report_has_no_texts(people, api, django_capture_on_commit_c
         api(people.preparer), report, TEXTS, django_capture_on_commit_callbacks
     )
     assert response.status_code == 409 and not queued
+
+
+def test_texts_set_back_to_an_earlier_versions_stay_the_reports_texts(
+    people, api, django_capture_on_commit_callbacks
+):
+    # given v1 with texts A and v2 with texts B (the same data)
+    callbacks = django_capture_on_commit_callbacks
+    v1 = requested(people, callbacks, findings="甲", recommendations="")
+    response, _ = post_texts(api(people.preparer), v1, {"findings": "乙"}, callbacks)
+    v2_id = response.json()["id"]
+    # when the official sets the texts back to A: that is v1 again
+    response, _ = post_texts(api(people.preparer), v1, {"findings": "甲"}, callbacks)
+    assert response.status_code == 200 and response.json()["id"] == v1.pk
+    # then the report auditors get is the one with the texts the official gave last
+    asked = api(people.auditor).post("/api/v1/reports/", CONTRACT_REPORT, format="json")
+    assert asked.json()["id"] == v1.pk != v2_id
+    page = api(people.preparer).get("/api/v1/reports/?period=2026-Q2&language=zh-hans")
+    assert page.json()["count"] == 2
