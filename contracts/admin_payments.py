@@ -1,8 +1,13 @@
 """The officials' workplace for payments: a queue of what awaits them, a payment page with
-everything to check before deciding, and the decisions as buttons and bulk actions."""
+everything to check before deciding, and the decisions as buttons and bulk actions.
+
+The period's evaluation report is made here too: officials write its 问题及原因 and 建议 on
+the payment page, beside the figures those texts are about, and generate it from there or
+for many payments at once from the list."""
 
 from datetime import date
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,6 +20,9 @@ from contracts.selectors import payment_review, payments_awaiting
 from contracts.services import approvals
 from contracts.services.approvals import ActionRefused
 from portfolio.models import Project
+from reports.admin import report_message
+from reports.selectors import period_reports
+from reports.services import ReportRefused, may_write_texts, report_request, report_texts_update
 
 from .admin_base import ServiceOnlyAdmin, apply_to_each
 
@@ -52,6 +60,15 @@ class ProjectFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReportTextsForm(forms.Form):
+    findings = forms.CharField(
+        label=_("Problems and causes"), required=False, max_length=10000, widget=forms.Textarea
+    )
+    recommendations = forms.CharField(
+        label=_("Recommendations"), required=False, max_length=10000, widget=forms.Textarea
+    )
+
+
 @admin.register(PaymentRun)
 class PaymentRunAdmin(ServiceOnlyAdmin):
     list_display = ["label", "state", "progress", "done", "failed", "total", "created_at"]
@@ -84,7 +101,7 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     ]  # fmt: skip
     ordering = ["-pk"]  # newest first, straight off the primary key however many there are
     list_select_related = ["period__contract__private_party", "prepared_by", "approved_by"]
-    actions = ["prepare_selected", "approve_selected"]
+    actions = ["prepare_selected", "approve_selected", "generate_reports"]
     # The review above the form shows the figures; the form adds who and when.
     readonly_fields = [
         "mechanism_version", "computed_at", "computed_via", "task_id", "prepared_by",
@@ -123,10 +140,27 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             _("Approved"),
         )  # fmt: skip
 
+    @admin.action(description=_("Generate the evaluation reports of the selected payments"))
+    def generate_reports(self, request, queryset):
+        """The periods' contract reports in Chinese (a new version only where something
+        changed); English ones and the texts are on each payment's page."""
+        for calculation in queryset.select_related("period__contract"):
+            try:
+                report, created = report_request(
+                    user=request.user,
+                    contract=calculation.period.contract,
+                    period_label=calculation.period.label,
+                )
+            except ReportRefused as exc:
+                self.message_user(request, f"{calculation}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, report_message(report, created), messages.SUCCESS)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/<str:action>/", view(self.decide), name="payment_decide"),
+            path("<int:pk>/report/<str:language>/", view(self.report), name="payment_report"),
             *super().get_urls(),
         ]
 
@@ -160,6 +194,34 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             self.message_user(request, _("Done."), messages.SUCCESS)
         return HttpResponseRedirect(back)
 
+    def report(self, request: HttpRequest, pk: int, language: str):
+        """The texts form of the payment page posts here: the period's report in `language`
+        with these texts (a new version, or the existing one if nothing changed)."""
+        calculation = get_object_or_404(self.get_queryset(request), pk=pk)
+        back = reverse("admin:contracts_paymentcalculation_change", args=[pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        form = ReportTextsForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                self.message_user(
+                    request, f"{form[field].label}: {' '.join(errors)}", messages.ERROR
+                )
+            return HttpResponseRedirect(back)
+        try:
+            report, created = report_texts_update(
+                user=request.user,
+                contract=calculation.period.contract,
+                period_label=calculation.period.label,
+                language=language,
+                **form.cleaned_data,
+            )
+        except ReportRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, report_message(report, created), messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         calculation = get_object_or_404(self.get_queryset(request), pk=object_id)
         user = request.user
@@ -168,9 +230,27 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             "calculation": calculation,
             "contract": calculation.period.contract,
             "actions_allowed": _actions_allowed(calculation, user),
+            "reports": _reports_with_forms(calculation),
+            "may_write_texts": may_write_texts(user, calculation.period.contract),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+
+def _reports_with_forms(calculation: PaymentCalculation) -> list[dict]:
+    """The period's report in each language, with its texts form filled with the latest
+    version's texts (what the next version starts from)."""
+    items = period_reports(period=calculation.period)
+    for item in items:
+        report = item["report"]
+        item["form"] = ReportTextsForm(
+            initial={
+                "findings": report.findings if report else "",
+                "recommendations": report.recommendations if report else "",
+            },
+            auto_id=f"id_{item['language']}_%s",
+        )
+    return items
 
 
 def _actions_allowed(calculation: PaymentCalculation, user) -> list[str]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import (
     KPI,
     AvailabilityFailure,
@@ -142,6 +144,20 @@ def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> d
     return docs
 
 
+# The engine's line kinds (contracts/engine/results.py: Line.kind) as people read them.
+LINE_KINDS = {
+    "component": _("payment component"),
+    "availability": _("availability deduction"),
+    "performance": _("performance deduction"),
+    "event": _("event deduction"),
+    "cap": _("deduction cap"),
+}
+
+
+def line_kind_label(kind: str) -> str:
+    return str(LINE_KINDS.get(kind, kind))
+
+
 def payment_review(*, calculation) -> dict:
     """What an official sees before deciding on a payment: one row per KPI (target, actual,
     points, evidence) or per deduction line, the amounts, and the decisions so far."""
@@ -165,10 +181,13 @@ def payment_review(*, calculation) -> dict:
         }
         for kpi in kpis
     ]
+    lines = [
+        {**line, "kind_label": line_kind_label(line["kind"])} for line in result.get("lines", [])
+    ]
     return {
         "kpi_rows": rows,
-        "lines": [line for line in result.get("lines", []) if line["kind"] != "component"],
-        "components": [line for line in result.get("lines", []) if line["kind"] == "component"],
+        "lines": [line for line in lines if line["kind"] != "component"],
+        "components": [line for line in lines if line["kind"] == "component"],
         "decisions": Decision.objects.filter(period_id=calculation.period_id).select_related(
             "user"
         ),

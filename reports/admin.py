@@ -1,11 +1,14 @@
 """Reports in the admin: officials see their agency's reports (and the portfolio reports),
-download them, and generate a report again (a new version when its data changed)."""
+download them, and generate a report again (a new version when its data changed). Officials
+generate a period's report and write its texts on the payment page (contracts/admin_payments.py)."""
 
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.admin_base import ServiceOnlyAdmin
@@ -70,5 +73,16 @@ class ReportAdmin(ServiceOnlyAdmin):
             except ReportRefused as exc:
                 self.message_user(request, f"{report}: {exc}", messages.ERROR)
                 continue
-            verb = "queued" if created else "unchanged"
-            self.message_user(request, f"{new}: {verb}", messages.SUCCESS)
+            self.message_user(request, report_message(new, created), messages.SUCCESS)
+
+
+def report_message(report: Report, created: bool) -> SafeString:
+    """What became of a request for a report, linking to the report's page."""
+    url = reverse("admin:reports_report_change", args=[report.pk])
+    if created:
+        status = gettext("new version queued; it is rendered on a worker")
+    else:
+        status = gettext("unchanged; this is the existing report (%(state)s)") % {
+            "state": report.get_state_display()
+        }
+    return format_html('<a href="{}">{}</a>: {}', url, report, status)

@@ -18,15 +18,18 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contracts.api.views import IsOfficial
 from contracts.models import Contract
 from portfolio.models import City
 
 from .models import Report
 from .ocds import ocds_release_package
 from .selectors import ocds_contracts_data
-from .services import ReportRefused, report_request
+from .services import ReportRefused, report_request, report_texts_update
 
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
+QUEUED = OpenApiResponse(description="new version queued: {id, version, state, status_url}")
+UNCHANGED = OpenApiResponse(description="unchanged: the existing report {id, version, …}")
 
 
 class ReportFilterSet(django_filters.FilterSet):
@@ -84,6 +87,18 @@ class ReportRequestSerializer(serializers.Serializer):
         return data
 
 
+class ReportTextsSerializer(serializers.Serializer):
+    findings = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10000,
+        help_text="问题及原因 (problems and causes)",
+    )
+    recommendations = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="建议 (recommendations)"
+    )
+
+
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
@@ -100,8 +115,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         request=ReportRequestSerializer,
         responses={
-            202: OpenApiResponse(description="new version queued: {id, state, status_url}"),
-            200: OpenApiResponse(description="unchanged: the existing report {id, …}"),
+            202: QUEUED,
+            200: UNCHANGED,
             404: NOT_FOUND,
             409: OpenApiResponse(description="cannot be made (no payment computed…): detail"),
         },
@@ -133,15 +148,48 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 )
         except ReportRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        status_url = request.build_absolute_uri(reverse("report-detail", args=[report.pk]))
-        body = {
-            "id": report.pk,
-            "version": report.version,
-            "state": report.state,
-            "sha256": report.sha256 or None,
-            "status_url": status_url,
+        return queued_response(request, report, created)
+
+    @extend_schema(
+        request=ReportTextsSerializer,
+        responses={
+            202: QUEUED,
+            200: UNCHANGED,
+            403: OpenApiResponse(description="not an official of the contract's agency"),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="a portfolio report, or cannot be made: detail"),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
+    def texts(self, request, pk=None):
+        """Officials of the contract's agency write 问题及原因 and 建议: the contract period's
+        report with these texts, as a new version (202, rendered on a worker) or the existing
+        report that already has them and unchanged data (200). A field left out keeps this
+        report's text."""
+        report = self.get_object()
+        if report.kind != Report.Kind.CONTRACT:
+            return Response(
+                {"detail": "only a contract report has problems and recommendations"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        serializer = ReportTextsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        texts = {
+            "findings": report.findings,
+            "recommendations": report.recommendations,
+            **serializer.validated_data,
         }
-        return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+        try:
+            new, created = report_texts_update(
+                user=request.user,
+                contract=report.contract,
+                period_label=report.period.label,
+                language=report.language,
+                **texts,
+            )
+        except ReportRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return queued_response(request, new, created)
 
     @extend_schema(
         responses={
@@ -167,6 +215,18 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         response["X-Content-Type-Options"] = "nosniff"
         response["Digest"] = f"sha-256={report.sha256}"
         return response
+
+
+def queued_response(request, report: Report, created: bool) -> Response:
+    status_url = request.build_absolute_uri(reverse("report-detail", args=[report.pk]))
+    body = {
+        "id": report.pk,
+        "version": report.version,
+        "state": report.state,
+        "sha256": report.sha256 or None,
+        "status_url": status_url,
+    }
+    return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 
 
 def raise_not_found():

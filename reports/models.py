@@ -24,6 +24,11 @@ def report_storage_key(instance: "Report", filename: str) -> str:
 
 
 class ReportQuerySet(models.QuerySet):
+    def current_first(self) -> "ReportQuerySet":
+        """A subject's current report first: the one whose texts were given last (giving texts
+        again may return an older version), else the newest version."""
+        return self.order_by(models.F("texts_set_at").desc(nulls_last=True), "-version")
+
     def visible_to(self, user) -> "ReportQuerySet":
         """Contract reports: the contracts' rule (officials: their agency's, enterprise: their
         company's, auditors: all). Portfolio reports: officials and auditors, not enterprises."""
@@ -80,6 +85,9 @@ class Report(models.Model):
     # 问题及原因 and 建议: entered by officials, copied forward to the next version.
     findings = models.TextField(_("problems and causes"), blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
+    # When an official last gave these texts: the texts a new version starts from are the ones
+    # given last, also when giving them again returned an older version (same data and texts).
+    texts_set_at = models.DateTimeField(_("texts set at"), null=True, blank=True)
     # Everything the PDF shows, frozen when requested; the PDF is rendered from this alone.
     inputs = models.JSONField(_("inputs"))
     inputs_hash = models.CharField(_("inputs SHA-256"), max_length=64)
@@ -132,7 +140,11 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} v{self.version}"
+        if self.kind == self.Kind.CONTRACT:
+            subject = f"{self.contract.code} {self.period.label}"
+        else:
+            subject = f"{self.city.name} {self.year}"
+        return f"{subject} ({self.get_language_display()}) v{self.version}"
 
     @property
     def filename(self) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from contracts.models import Decision, PaymentCalculation
+from contracts.selectors import line_kind_label
 
 from . import charts
 from .selectors import report_attachment
@@ -80,7 +81,9 @@ def chart_labels() -> dict:
         "full_amount": _("Full amount"),
         "score": _("Score"),
         "money_axis": _("10,000 yuan"),
+        # xgettext:no-python-format
         "warn": _("5% warning line"),
+        # xgettext:no-python-format
         "limit": _("10% ceiling"),
     }
 
@@ -99,7 +102,14 @@ def contract_context(document: dict, report) -> dict:
         "amounts": {name: money(calc[name]) for name in ("full_amount", "deduction", "payable")},
         "times": {name: when(calc[name]) for name in ("computed_at", "prepared_at", "approved_at")},
         "kpi_blocks": blocks(rows),
-        "lines": [{**line, "amount_text": money(line["amount"])} for line in document["lines"]],
+        "lines": [
+            {
+                **line,
+                "amount_text": money(line["amount"]),
+                "kind_label": line_kind_label(line["kind"]),
+            }
+            for line in document["lines"]
+        ],
         "decisions": [
             {**d, "at_text": when(d["at"]), "label": Decision.Action(d["action"]).label}
             for d in document["decisions"]

@@ -25,8 +25,10 @@ from contracts.models import (
 from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
 from portfolio.models import City, CityBudget
 
+from .models import Report
+
 # Bumped when the snapshot's shape or the templates change what a report shows.
-SNAPSHOT_FORMAT = "ppp-report/1"
+SNAPSHOT_FORMAT = "ppp-report/2"
 HISTORY_PERIODS = 12
 
 
@@ -292,6 +294,22 @@ def report_attachment(document: dict) -> tuple[str, str]:
         "contracts": {row["code"]: row["calculations"] for row in document["contracts"]},
     }
     return "calculations.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def period_reports(*, period: Period) -> list[dict]:
+    """The period's contract report in each language: the current one (None: never
+    requested), whose texts the next version starts from."""
+    current = {}
+    for report in (
+        Report.objects.filter(kind=Report.Kind.CONTRACT, period=period)
+        .defer("inputs")
+        .current_first()
+    ):
+        current.setdefault(report.language, report)
+    return [
+        {"language": code, "label": label, "report": current.get(code)}
+        for code, label in Report.Language.choices
+    ]
 
 
 @dataclass(frozen=True)

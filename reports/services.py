@@ -9,10 +9,12 @@ import hashlib
 import json
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contracts.models import Contract, PaymentCalculation, Period
 from portfolio.models import City
@@ -47,7 +49,7 @@ def report_request(
     """The report for a contract period (`contract`, `period_label`) or a city's year (`city`,
     `year`): (report, created). Unchanged inputs → the existing report of those inputs (ready,
     or still pending/rendering; a failed one is queued again). Findings and recommendations
-    not given are copied from the subject's latest version."""
+    not given are those given last for the subject (copied forward to new versions)."""
     if language not in Report.Language.values:
         raise ReportRefused(f"unknown language: {language}")
     if contract is not None:
@@ -64,13 +66,15 @@ def report_request(
     else:
         raise ReportRefused("a report is of a contract and period, or of a city and year")
 
-    latest = Report.objects.filter(subject=subject).order_by("-version").first()
+    texts_given = findings is not None or recommendations is not None
+    source = Report.objects.filter(subject=subject).current_first().first()
     texts = {
-        "findings": findings if findings is not None else (latest.findings if latest else ""),
+        "findings": findings if findings is not None else (source.findings if source else ""),
         "recommendations": recommendations
         if recommendations is not None
-        else (latest.recommendations if latest else ""),
+        else (source.recommendations if source else ""),
     }
+    texts_set_at = timezone.now() if texts_given else (source.texts_set_at if source else None)
     if kind == Report.Kind.CONTRACT:
         document = contract_report_document(period=subject_fields["period"], language=language)
     else:
@@ -83,6 +87,9 @@ def report_request(
     for _attempt in range(3):
         existing = Report.objects.filter(subject=subject, inputs_hash=digest).first()
         if existing is not None:
+            if texts_given:
+                Report.objects.filter(pk=existing.pk).update(texts_set_at=texts_set_at)
+                existing.texts_set_at = texts_set_at
             if existing.state == Report.State.FAILED:
                 _requeue(existing)
             return existing, False
@@ -99,6 +106,7 @@ def report_request(
                     inputs=document,
                     inputs_hash=digest,
                     requested_by=user,
+                    texts_set_at=texts_set_at,
                     **texts,
                     **subject_fields,
                 )
@@ -176,19 +184,32 @@ def report_render(*, report_id: int) -> Report:
     return report
 
 
-def report_texts_update(
-    *, report: Report, user, findings: str, recommendations: str
-) -> tuple[Report, bool]:
-    """Officials' 问题及原因 and 建议: a new version of the subject with these texts."""
-    kwargs = (
-        {"contract": report.contract, "period_label": report.period.label}
-        if report.kind == Report.Kind.CONTRACT
-        else {"city": report.city, "year": report.year}
+def may_write_texts(user, contract: Contract) -> bool:
+    """问题及原因 and 建议 are the contract agency's officials' words, no one else's."""
+    return bool(
+        user.is_authenticated and user.is_official and user.party_id == contract.government_party_id
     )
+
+
+def report_texts_update(
+    *,
+    user,
+    contract: Contract,
+    period_label: str,
+    language: str = Report.Language.ZH_HANS,
+    findings: str,
+    recommendations: str,
+) -> tuple[Report, bool]:
+    """Officials' 问题及原因 and 建议 in a contract period's report: (report, created). The texts
+    are part of the report's inputs: new texts make the subject's next version (rendered on a
+    worker); the texts a report of unchanged data already has return that report."""
+    if not may_write_texts(user, contract):
+        raise PermissionDenied(_("Only officials of the contract's agency may write these texts."))
     return report_request(
         user=user,
-        language=report.language,
-        findings=findings,
-        recommendations=recommendations,
-        **kwargs,
+        contract=contract,
+        period_label=period_label,
+        language=language,
+        findings=findings.strip(),
+        recommendations=recommendations.strip(),
     )

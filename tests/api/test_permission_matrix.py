@@ -100,6 +100,10 @@ TABLE = [
     ("GET  ocds/releases/?contract={code}", "own", "",               "401 200 404 200 200 404 200"),
     ("GET  ocds/releases/?contract={code}", "other", "",             "401 404 200 404 404 200 200"),
     ("GET  ocds/releases/",            "own",   "",               "401 400 400 400 400 400 400"),
+    # Officials of the contract's agency write a report's 问题及原因 and 建议 (a new version).
+    ("POST reports/{id}/texts/",       "own",   "new texts",      "401 403 403 202 202 404 403"),
+    ("POST reports/{id}/texts/",       "other", "new texts",      "401 403 403 404 404 202 403"),
+    ("POST reports/{id}/texts/",       "own",   "too long",       "401 403 403 400 400 404 403"),
     # Enterprise staff submit measurements of their contracts' open periods, and evidence.
     ("POST measurements/",             "own",   "KPI unmeasured", "401 201 404 403 403 403 403"),
     ("POST measurements/",             "other", "KPI unmeasured", "401 404 201 403 403 403 403"),
@@ -402,6 +406,10 @@ STATES = {
         "in English": lambda s: report_of(s, language="en"),
         "city and year": lambda s: {"data": {"city": s.contract.project.city.name, "year": 2026}},
         "no period": lambda s: {"data": {"contract": s.contract.code}},
+    },
+    "POST reports/{id}/texts/": {
+        "new texts": lambda s: {"data": {"findings": "巡检记录不全。"}, "format": "json"},
+        "too long": lambda s: {"data": {"findings": "长" * 10001}, "format": "json"},
     },
     "POST bundles/": {
         "new contract": lambda s: bundle(code="FS-FLOOD-2099-01"),

@@ -7,7 +7,13 @@ import pytest
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from tests.contracts.conftest import people  # noqa: F401 — the same cast as the contracts tests
+from contracts.bundles import bundle_import
+from contracts.models import Period
+from contracts.services.payments import payments_compute
+from tests.contracts.conftest import (
+    people,  # noqa: F401 — the same cast as the contracts tests
+    person,
+)
 
 
 @pytest.fixture
@@ -21,6 +27,15 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def deductions(example):
+    """uk-deductions computed (availability and performance deduction lines), its official."""
+    contract = bundle_import(document=example("uk-deductions")).contract
+    period = Period.objects.get(contract=contract)
+    payments_compute(period_ids=[period.pk], via="command")
+    return period.calculation, person("county", "preparer", contract.government_party)
 
 
 @pytest.fixture(autouse=True)

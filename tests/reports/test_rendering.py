@@ -125,6 +125,29 @@ def test_english_on_request(people, django_capture_on_commit_callbacks):
     assert report.version == 1  # its own subject, beside the Chinese one
 
 
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("zh-hans", ["可用性扣减", "绩效扣减"]),
+        ("en", ["availabilitydeduction", "performancededuction"]),
+    ],
+)
+def test_deduction_lines_name_their_kind_in_the_reports_language(
+    deductions, language, labels, django_capture_on_commit_callbacks
+):
+    calculation, _official = deductions
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = report_request(
+            contract=calculation.period.contract,
+            period_label=calculation.period.label,
+            language=language,
+        )
+    text = squeeze(pdf_text(rendered(report).file.read()))
+    assert all(label in text for label in labels), text
+    if language == "zh-hans":  # no raw kind left (the engine's descriptions are capitalised)
+        assert "availability" not in text and "performance" not in text
+
+
 def test_a_failed_render_records_the_reason(
     people, django_capture_on_commit_callbacks, monkeypatch
 ):
