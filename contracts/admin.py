@@ -3,11 +3,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_payments  # noqa: F401 — registers the payment workplace
 from .admin_base import ScopedAdmin, apply_to_each
+from .compliance import FlagCode, compliance_flags
 from .evidence_files import evidence_response
 from .models import (
     KPI,
@@ -72,6 +74,27 @@ class DeductionEventInline(admin.TabularInline):
     extra = 0
 
 
+FLAG_COLOURS = {"danger": "#b42318", "warning": "#b54708"}
+
+
+class ComplianceFilter(admin.SimpleListFilter):
+    title = _("compliance")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return FlagCode.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in FlagCode.values:
+            return queryset
+        contracts = queryset.select_related("project")
+        flags = compliance_flags(contracts=contracts, today=timezone.localdate())
+        flagged = [
+            c.pk for c in contracts if any(f.code == self.value() for f in flags.for_contract(c))
+        ]
+        return queryset.filter(pk__in=flagged)
+
+
 @admin.register(Contract)
 class ContractAdmin(ScopedAdmin):
     list_display = [
@@ -83,13 +106,52 @@ class ContractAdmin(ScopedAdmin):
         "frequency",
         "starts_on",
         "ends_on",
+        "compliance",
     ]
-    list_filter = ["frequency", "currency", "project__city", "project__sector", "project__stage"]
+    list_filter = [
+        ComplianceFilter,
+        "frequency",
+        "currency",
+        "project__city",
+        "project__sector",
+        "project__stage",
+    ]
+    readonly_fields = ["compliance"]
     search_fields = ["code", "title", "project__code", "project__name", "private_party__name"]
     list_select_related = ["project", "government_party", "private_party"]
     autocomplete_fields = ["project", "government_party", "private_party"]
     date_hierarchy = "starts_on"
     inlines = [MechanismVersionInline, MilestoneInline]
+
+    def get_changelist_instance(self, request):
+        """The flags of the page's contracts, computed once for the page, not per row."""
+        changelist = super().get_changelist_instance(request)
+        page = list(changelist.result_list)  # evaluated here; the rows render from this cache
+        flags = compliance_flags(contracts=page, today=timezone.localdate())
+        for contract in page:
+            contract.compliance_flags = flags.for_contract(contract)
+        return changelist
+
+    @admin.display(description=_("compliance"))
+    def compliance(self, contract: Contract) -> str:
+        """The list: each flag's label (its reason on hover); the change page: the reasons."""
+        if contract.pk is None:
+            return "—"
+        flags = getattr(contract, "compliance_flags", None)
+        listed = flags is not None
+        if not listed:
+            flags = compliance_flags(contracts=[contract], today=timezone.localdate())
+            flags = flags.for_contract(contract)
+        if not flags:
+            return _("no flags")
+        return format_html_join(
+            "",
+            '<div style="color: {}" title="{}"><strong>{}</strong>{}</div>',
+            (
+                (FLAG_COLOURS[f.severity], f.reason, f.label, "" if listed else f": {f.reason}")
+                for f in flags
+            ),
+        )
 
 
 @admin.register(MechanismVersion)

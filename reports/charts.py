@@ -4,11 +4,28 @@ rendered by WeasyPrint as vectors."""
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
 FONT = 'font-family="Noto Sans CJK SC" font-size="9"'
 BAR = "#4a7ab5"
 LINE = "#c0392b"
 GRID = "#d0d0d0"
 INK = "#333333"
+
+
+def chart_labels() -> dict:
+    """The charts' words in the active language."""
+    return {
+        "payable": _("Payable"),
+        "full_amount": _("Full amount"),
+        "score": _("Score"),
+        "money_axis": _("10,000 yuan"),
+        # xgettext:no-python-format
+        "warn": _("5% warning line"),
+        # xgettext:no-python-format
+        "limit": _("10% ceiling"),
+    }
 
 
 def _num(value) -> float:
@@ -172,9 +189,10 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
         return ""
     left, right, top, bar_h = 20, 20, 26, 22
     plot_w = width - left - right
-    scale_max = max(12.0, _num(budget["share"]) * 1.1)  # percent of the budget
+    warning, ceiling = settings.FISCAL_WARNING_PERCENT, settings.FISCAL_CEILING_PERCENT
+    scale_max = max(float(ceiling) * 1.2, _num(budget["share"]) * 1.1)  # percent of the budget
     share_w = plot_w * _num(budget["share"]) / scale_max
-    over = _num(budget["share"]) > 10
+    over = _num(budget["share"]) > ceiling
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" class="chart">',
@@ -184,8 +202,9 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
         f'<text x="{left + share_w + 4:.1f}" y="{top + 15}" {FONT} fill="{INK}">'
         f"{escape(str(budget['share']))}%</text>",
     ]
-    for pct, colour, text in ((5, "#e67e22", labels["warn"]), (10, LINE, labels["limit"])):
-        x = left + plot_w * pct / scale_max
+    lines = ((warning, "#e67e22", labels["warn"]), (ceiling, LINE, labels["limit"]))
+    for pct, colour, text in lines:
+        x = left + plot_w * float(pct) / scale_max
         parts.append(
             f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{top + bar_h + 8}" '
             f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="4,2"/>'

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
@@ -75,19 +76,6 @@ def blocks(rows: list, size: int = TABLE_BLOCK_ROWS) -> list[list]:
     return [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
 
 
-def chart_labels() -> dict:
-    return {
-        "payable": _("Payable"),
-        "full_amount": _("Full amount"),
-        "score": _("Score"),
-        "money_axis": _("10,000 yuan"),
-        # xgettext:no-python-format
-        "warn": _("5% warning line"),
-        # xgettext:no-python-format
-        "limit": _("10% ceiling"),
-    }
-
-
 def contract_context(document: dict, report) -> dict:
     calc = document["calculation"]
     rows = [
@@ -114,7 +102,7 @@ def contract_context(document: dict, report) -> dict:
             {**d, "at_text": when(d["at"]), "label": Decision.Action(d["action"]).label}
             for d in document["decisions"]
         ],
-        "chart": charts.score_payable_chart(document["history"], labels=chart_labels()),
+        "chart": charts.score_payable_chart(document["history"], labels=charts.chart_labels()),
     }
 
 
@@ -137,14 +125,15 @@ def portfolio_context(document: dict, report) -> dict:
         | {"deduction": money(document["totals"]["deduction"])},
         "budget": {
             **budget,
-            "over_10": budget["share"] is not None and Decimal(budget["share"]) > 10,
+            "over_10": budget["share"] is not None
+            and Decimal(budget["share"]) > settings.FISCAL_CEILING_PERCENT,
             **{
                 f"{name}_text": money(budget[name])
                 for name in ("general_expenditure", "obligations", "limit_10", "limit_5")
             },
         },
-        "chart": charts.portfolio_chart(document["contracts"], labels=chart_labels()),
-        "budget_chart": charts.budget_chart(budget, labels=chart_labels())
+        "chart": charts.portfolio_chart(document["contracts"], labels=charts.chart_labels()),
+        "budget_chart": charts.budget_chart(budget, labels=charts.chart_labels())
         if budget["general_expenditure"]
         else "",
     }

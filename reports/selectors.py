@@ -23,7 +23,8 @@ from contracts.models import (
     Period,
 )
 from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
-from portfolio.models import City, CityBudget
+from portfolio.models import City
+from portfolio.selectors import city_fiscal_years
 
 from .models import Report
 
@@ -191,7 +192,8 @@ def contract_report_document(*, period: Period, language: str) -> dict:
 
 def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
     """Every contract of the city with payments for periods ending in `year`: the latest
-    period's score and grade, the year's full amounts and payables, against the budget."""
+    period's score and grade, the year's full amounts and payables; and the year's payment
+    obligations under all the city's contracts against its budget."""
     calculations = (
         PaymentCalculation.objects.filter(
             period__contract__project__city=city, period__ends_on__year=year
@@ -239,9 +241,7 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
         )
         totals["full_amount"] += c.full_amount
         totals["payable"] += c.payable
-    budget = CityBudget.objects.filter(city=city, year=year).first()
-    expenditure = budget.general_expenditure if budget else None
-    obligations = totals["full_amount"]
+    (fiscal,) = city_fiscal_years(city_ids=[city.pk], years=[year])[city.pk]
     return {
         "format": SNAPSHOT_FORMAT,
         "kind": "portfolio",
@@ -263,14 +263,12 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
             "deduction": _dec(totals["full_amount"] - totals["payable"]),
         },
         "budget": {
-            "general_expenditure": _dec(expenditure),
-            # PPP payment obligations of the year (the full amounts due) against the budget.
-            "obligations": _dec(obligations),
-            "share": _dec((obligations / expenditure * 100).quantize(Decimal("0.0001")))
-            if expenditure
-            else None,
-            "limit_10": _dec(expenditure * Decimal("0.10")) if expenditure else None,
-            "limit_5": _dec(expenditure * Decimal("0.05")) if expenditure else None,
+            "general_expenditure": _dec(fiscal.general_expenditure),
+            # The year's PPP payment obligations under the contracts against the budget.
+            "obligations": _dec(fiscal.obligations),
+            "share": _dec(fiscal.share),
+            "limit_10": _dec(fiscal.ceiling),
+            "limit_5": _dec(fiscal.warning_line),
         },
     }
 

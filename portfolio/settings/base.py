@@ -4,6 +4,7 @@ Everything that differs between machines comes from environment variables.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -199,6 +200,20 @@ PERIOD_SUBMISSION_DAYS = int(os.environ.get("PERIOD_SUBMISSION_DAYS", "15"))
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-pppdev")
 OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "PPP smart-city portfolio tracker")
 OCDS_BASE_URL = os.environ.get("OCDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Compliance lines (contracts/compliance.py), from the rules that set them:
+# a city's PPP payment obligations against its general public budget (财金〔2015〕21号: at
+# most 10%; above 5% no new government-pays projects), in percent;
+FISCAL_CEILING_PERCENT = Decimal("10")
+FISCAL_WARNING_PERCENT = Decimal("5")
+# the least share of the availability payment tied to performance (财办金〔2017〕92号);
+PERFORMANCE_LINKED_MIN_SHARE = Decimal("0.30")
+# the longest a contract in operation may go without an evaluation (财金〔2020〕13号: yearly);
+EVALUATION_MAX_DAYS = 365
+# the longest a submitted measurement may wait for an official's review.
+REVIEW_MAX_DAYS = 15
+# Years after the current one whose obligations the dashboard shows and the flags check.
+FISCAL_YEARS_AHEAD = 2
 
 # Demo accounts are created only by seed_demo (refused with DEBUG off unless --force).
 DEMO_PASSWORD = os.environ.get("DJANGO_DEMO_PASSWORD", "ppp-demo-2026")

@@ -170,14 +170,15 @@ def test_a_portfolio_report_shows_the_contracts_against_the_budget(
     people, django_capture_on_commit_callbacks
 ):
     city = people.contract.project.city
-    CityBudget.objects.create(city=city, year=2026, general_expenditure=Decimal("30000000.00"))
+    # the year's obligations: four quarters of 3,750,000, computed or not
+    CityBudget.objects.create(city=city, year=2026, general_expenditure=Decimal("120000000.00"))
     with django_capture_on_commit_callbacks(execute=False):
         report, _ = report_request(city=city, year=2026, user=people.auditor)
     data = rendered(report).file.read()
     text = squeeze(pdf_text(data))
     assert squeeze(people.contract.title) in text
-    assert "3,552,000.00" in text and "30,000,000.00" in text
-    assert "12.5%" in text  # 3,750,000 of 30,000,000: above the 10% ceiling
+    assert "3,552,000.00" in text and "120,000,000.00" in text and "15,000,000.00" in text
+    assert "12.5%" in text  # 15,000,000 of 120,000,000: above the 10% ceiling
     assert "10%红线" in text and "5%预警线" in text
     embedded = pdf_attachment(data, "calculations.json")
     assert embedded["contracts"][people.contract.code][0]["result"] == people.calculation.result

@@ -1,0 +1,3 @@
+"""The portfolio tests share the contracts tests' cast around cn-steps."""
+
+from tests.contracts.conftest import people  # noqa: F401
