@@ -99,6 +99,13 @@ def terms_in_force(terms: list[MechanismTerms], day: date) -> MechanismTerms:
     return in_force[-1] if in_force else terms[0]
 
 
+def period_mechanism_version(*, period: Period) -> MechanismVersion | None:
+    """The version in force for the period, by the rule of `terms_in_force`."""
+    versions = MechanismVersion.objects.filter(contract_id=period.contract_id)
+    in_force = versions.filter(effective_from__lte=period.starts_on).order_by("-effective_from")
+    return in_force.first() or versions.order_by("effective_from").first()
+
+
 def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> dict[int, dict]:
     """Period id → the period's inputs as the bundle's `evaluations[]` item: its current
     measurements in KPI order (only accepted ones if `accepted_only`) or its deductions inputs.
