@@ -12,6 +12,7 @@ admin.site.index_title = _("Workplace")
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("portal/", include("contracts.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("portfolio.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

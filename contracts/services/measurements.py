@@ -69,14 +69,22 @@ def _enterprise_period(period: Period, user: User) -> Period:
     return period
 
 
+def figure_editable(period: Period, current: Measurement | None) -> bool:
+    """Whether the enterprise may change a KPI's figure now: an open period takes new
+    figures; once it is submitted, only returned items (and the drafts that correct them)
+    change. A submitted or accepted figure never does, nor anything in a locked period."""
+    if period.state == Period.State.LOCKED:
+        return False
+    if current is not None and current.state in (State.DRAFT, State.RETURNED):
+        return True
+    return current is None and period.state == Period.State.OPEN
+
+
 def _require_editable(period: Period, current: Measurement | None) -> None:
-    """An open period takes new figures; once it is submitted, only returned items (and the
-    drafts that correct them) change. A submitted or accepted figure never does."""
-    if current is None or current.state not in (State.DRAFT, State.RETURNED):
+    if not figure_editable(period, current):
         if period.state != Period.State.OPEN:
             raise ActionRefused(_("The period is not open for submission."))
-        if current is not None:
-            raise ActionRefused(_("This KPI is already submitted."))
+        raise ActionRefused(_("This KPI is already submitted."))
 
 
 def _check_figure(kpi: KPI, value: Decimal | None, points: Decimal | None) -> None:
