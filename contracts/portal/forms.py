@@ -53,6 +53,7 @@ class PeriodForm(forms.Form):
                 min_value=0 if manual else None,
                 max_value=row.kpi.max_points if manual else None,
                 initial=decimal_text(current) if current is not None else None,
+                error_messages={"invalid": _("Enter a number, such as 98.5.")},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[self.files_name(row)] = MultipleFileField(
