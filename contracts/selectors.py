@@ -6,15 +6,18 @@ engine's inputs, so what is exported is exactly what a calculation reads.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from . import engine
 from .models import (
     KPI,
     AvailabilityFailure,
+    Contract,
     Decision,
     DeductionEvent,
     Evidence,
@@ -99,6 +102,13 @@ def terms_in_force(terms: list[MechanismTerms], day: date) -> MechanismTerms:
     """The version effective on `day`: the latest that started by then (else the first)."""
     in_force = [t for t in terms if t.version.effective_from <= day]
     return in_force[-1] if in_force else terms[0]
+
+
+def period_mechanism_version(*, period: Period) -> MechanismVersion | None:
+    """The version in force for the period, by the rule of `terms_in_force`."""
+    versions = MechanismVersion.objects.filter(contract_id=period.contract_id)
+    in_force = versions.filter(effective_from__lte=period.starts_on).order_by("-effective_from")
+    return in_force.first() or versions.order_by("effective_from").first()
 
 
 def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> dict[int, dict]:
@@ -205,3 +215,118 @@ def payments_awaiting(*, user, queryset=None):
     if user.role == "approver":
         return queryset.filter(state=PaymentCalculation.State.PREPARED).exclude(prepared_by=user)
     return queryset.none()
+
+
+# --- The enterprise portal -------------------------------------------------------------
+
+
+@dataclass
+class ContractOverview:
+    contract: Contract
+    # Periods waiting for the enterprise (open, or with returned items), oldest first, each
+    # annotated with `returned`: how many of its current items an official returned.
+    periods: list[Period]
+    last_calculation: PaymentCalculation | None
+
+
+def _with_returned_count(periods):
+    returned = Q(measurements__is_current=True, measurements__state=Measurement.State.RETURNED)
+    return periods.annotate(returned=Count("measurements", filter=returned))
+
+
+def contracts_overview(*, user) -> list[ContractOverview]:
+    """The user's contracts with what they owe now and the latest calculation: three queries
+    whatever the number of contracts."""
+    latest = PaymentCalculation.objects.filter(period__contract=OuterRef("pk")).order_by(
+        "-period__starts_on"
+    )
+    contracts = list(
+        Contract.objects.visible_to(user)
+        .select_related("project")
+        .annotate(last_calculation_id=Subquery(latest.values("pk")[:1]))
+        .order_by("code")
+    )
+    waiting = defaultdict(list)
+    periods = _with_returned_count(Period.objects.filter(contract__in=contracts))
+    for period in periods.filter(Q(state=Period.State.OPEN) | Q(returned__gt=0)).order_by(
+        "starts_on"
+    ):
+        waiting[period.contract_id].append(period)
+    calculations = PaymentCalculation.objects.select_related("period").in_bulk(
+        [c.last_calculation_id for c in contracts if c.last_calculation_id]
+    )
+    return [
+        ContractOverview(c, waiting[c.pk], calculations.get(c.last_calculation_id))
+        for c in contracts
+    ]
+
+
+def contract_periods(*, contract: Contract) -> list[Period]:
+    """Every period of the contract, latest first, with its calculation and `returned`."""
+    periods = Period.objects.filter(contract=contract).select_related("calculation")
+    return list(_with_returned_count(periods).order_by("-starts_on"))
+
+
+@dataclass
+class SheetRow:
+    """One KPI of a period: its definition, the engine's document of it, and every revision
+    of its figure (oldest first, with their evidence)."""
+
+    kpi: KPI
+    document: dict
+    revisions: list[Measurement] = field(default_factory=list)
+
+    @property
+    def current(self) -> Measurement | None:
+        return self.revisions[-1] if self.revisions and self.revisions[-1].is_current else None
+
+
+@dataclass
+class PeriodSheet:
+    period: Period
+    version: MechanismVersion | None
+    rows: list[SheetRow]
+
+
+def period_sheet(*, period: Period) -> PeriodSheet:
+    """A period's KPIs with their figures and evidence: the same few queries whatever the
+    number of KPIs, revisions or files."""
+    version = period_mechanism_version(period=period)
+    kpis = KPI.objects.filter(mechanism_version=version).order_by("position")
+    revisions = defaultdict(list)
+    measurements = (
+        Measurement.objects.filter(period=period)
+        .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
+        .order_by("kpi_id", "revision")
+    )
+    for measurement in measurements:
+        revisions[measurement.kpi_id].append(measurement)
+    rows = [
+        SheetRow(kpi, kpi_document({f: getattr(kpi, f) for f in KPI_FIELDS}), revisions[kpi.pk])
+        for kpi in kpis
+    ]
+    return PeriodSheet(period, version, rows)
+
+
+@dataclass
+class PaymentPreview:
+    result: engine.Result | None = None
+    missing: list[str] = field(default_factory=list)
+    problem: str = ""
+
+
+def payment_preview(*, sheet: PeriodSheet) -> PaymentPreview:
+    """What the engine would pay for the period's current figures, drafts included: an
+    estimate shown to the enterprise, never stored (only accepted figures are paid)."""
+    if sheet.version is None:
+        return PaymentPreview(problem="no payment mechanism")
+    evaluation = evaluation_documents(periods=[sheet.period], accepted_only=False)
+    kpis = [row.document for row in sheet.rows]
+    try:
+        result = engine.compute(sheet.version.definition, kpis, evaluation[sheet.period.pk])
+    except engine.MissingMeasurements as exc:
+        return PaymentPreview(missing=exc.kpi_codes)
+    except engine.EngineInputError as exc:
+        return PaymentPreview(problem=str(exc))
+    return PaymentPreview(result=result)

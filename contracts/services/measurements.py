@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import KPI, Measurement, Period
+from contracts.selectors import decimal_text, period_mechanism_version
 from portfolio.models import User
 
 from .approvals import ActionRefused, require_official
@@ -58,6 +59,59 @@ def measurement_return(*, measurement: Measurement, user: User, reason: str) -> 
     return measurement
 
 
+def _enterprise_period(period: Period, user: User) -> Period:
+    """The period, locked, once the user is its contract's enterprise and it is not locked."""
+    period = Period.objects.select_for_update().select_related("contract").get(pk=period.pk)
+    if user.role != User.Role.ENTERPRISE or period.contract.private_party_id != user.party_id:
+        raise ActionRefused(_("Only the contract's enterprise submits its measurements."))
+    if period.state == Period.State.LOCKED:
+        raise ActionRefused(_("The period is locked: its payment is approved."))
+    return period
+
+
+def figure_editable(period: Period, current: Measurement | None) -> bool:
+    """Whether the enterprise may change a KPI's figure now: an open period takes new
+    figures; once it is submitted, only returned items (and the drafts that correct them)
+    change. A submitted or accepted figure never does, nor anything in a locked period."""
+    if period.state == Period.State.LOCKED:
+        return False
+    if current is not None and current.state in (State.DRAFT, State.RETURNED):
+        return True
+    return current is None and period.state == Period.State.OPEN
+
+
+def _require_editable(period: Period, current: Measurement | None) -> None:
+    if not figure_editable(period, current):
+        if period.state != Period.State.OPEN:
+            raise ActionRefused(_("The period is not open for submission."))
+        raise ActionRefused(_("This KPI is already submitted."))
+
+
+def _check_figure(kpi: KPI, value: Decimal | None, points: Decimal | None) -> None:
+    if kpi.rule == KPI.Rule.MANUAL:
+        if points is None or value is not None:
+            raise ActionRefused(_("This KPI takes points, not a measured value."))
+        if not 0 <= points <= kpi.max_points:
+            raise ActionRefused(
+                _("Points must be between 0 and %(max)s.") % {"max": decimal_text(kpi.max_points)}
+            )
+    elif value is None or points is not None:
+        raise ActionRefused(_("This KPI takes a measured value, not points."))
+
+
+def _current(period: Period, kpi: KPI) -> Measurement | None:
+    return period.measurements.select_for_update().filter(kpi=kpi, is_current=True).first()
+
+
+def _next_revision(period: Period, kpi: KPI, current: Measurement | None, **fields) -> Measurement:
+    """A new current revision after a returned one (whose row stays as it was), or the first."""
+    if current:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    revision = current.revision + 1 if current else 1
+    return Measurement.objects.create(period=period, kpi=kpi, revision=revision, **fields)
+
+
 def measurement_submit(
     *,
     period: Period,
@@ -70,19 +124,10 @@ def measurement_submit(
     """The enterprise's figure for one KPI: replaces its own draft or resubmits a returned
     revision as a new one; an accepted or pending one cannot be changed."""
     with transaction.atomic():
-        period = Period.objects.select_for_update().select_related("contract").get(pk=period.pk)
-        if user.role != User.Role.ENTERPRISE or period.contract.private_party_id != user.party_id:
-            raise ActionRefused(_("Only the contract's enterprise submits its measurements."))
-        if period.state == Period.State.LOCKED:
-            raise ActionRefused(_("The period is locked: its payment is approved."))
-        if (
-            period.state != Period.State.OPEN
-            and not period.measurements.filter(
-                kpi=kpi, is_current=True, state=State.RETURNED
-            ).exists()
-        ):
-            raise ActionRefused(_("The period is not open for submission."))
-        current = period.measurements.filter(kpi=kpi, is_current=True).first()
+        period = _enterprise_period(period, user)
+        _check_figure(kpi, value, points)
+        current = _current(period, kpi)
+        _require_editable(period, current)
         fields = {
             "value": value,
             "points": points,
@@ -96,11 +141,66 @@ def measurement_submit(
                 setattr(current, name, new)
             current.save()
             return current
-        if current and current.state != State.RETURNED:
-            raise ActionRefused(_("This KPI is already submitted."))
-        if current:
-            current.is_current = False
-            current.save(update_fields=["is_current"])
-        return Measurement.objects.create(
-            period=period, kpi=kpi, revision=current.revision + 1 if current else 1, **fields
+        return _next_revision(period, kpi, current, **fields)
+
+
+def measurement_save_draft(
+    *,
+    period: Period,
+    kpi: KPI,
+    user: User,
+    source: str,
+    value: Decimal | None = None,
+    points: Decimal | None = None,
+) -> Measurement:
+    """The enterprise's figure for one KPI, kept as a draft (officials do not review it, the
+    engine does not count it) until `period_submit`. Updates the KPI's draft, or starts one:
+    the first revision in an open period, the next one after a return."""
+    with transaction.atomic():
+        period = _enterprise_period(period, user)
+        _check_figure(kpi, value, points)
+        current = _current(period, kpi)
+        _require_editable(period, current)
+        if current and current.state == State.DRAFT:
+            current.value, current.points, current.source = value, points, source
+            current.save(update_fields=["value", "points", "source"])
+            return current
+        return _next_revision(
+            period, kpi, current, value=value, points=points, state=State.DRAFT, source=source
         )
+
+
+def period_submit(*, period: Period, user: User) -> Period:
+    """Submit every draft of the period at once, for review: the period needs a figure for
+    each KPI of its mechanism version and no returned item left uncorrected. An open period
+    becomes submitted; after that only returned items can change."""
+    with transaction.atomic():
+        period = _enterprise_period(period, user)
+        kpis = list(KPI.objects.filter(mechanism_version=period_mechanism_version(period=period)))
+        if not kpis:
+            raise ActionRefused(_("This period has no KPIs to submit."))
+        current = {
+            m.kpi_id: m
+            for m in period.measurements.select_for_update().filter(is_current=True).order_by("pk")
+        }
+        missing = [k.code for k in kpis if k.pk not in current]
+        if missing:
+            raise ActionRefused(
+                _("Values are missing for %(kpis)s.") % {"kpis": ", ".join(missing)}
+            )
+        returned = [k.code for k in kpis if current[k.pk].state == State.RETURNED]
+        if returned:
+            raise ActionRefused(
+                _("Correct the returned items first: %(kpis)s.") % {"kpis": ", ".join(returned)}
+            )
+        drafts = [m for m in current.values() if m.state == State.DRAFT]
+        if not drafts and period.state != Period.State.OPEN:
+            raise ActionRefused(_("Nothing to submit: every item is submitted already."))
+        now = timezone.now()
+        for draft in drafts:
+            draft.state, draft.submitted_by, draft.submitted_at = State.SUBMITTED, user, now
+            draft.save(update_fields=["state", "submitted_by", "submitted_at"])
+        if period.state == Period.State.OPEN:
+            period.state = Period.State.SUBMITTED
+            period.save(update_fields=["state"])
+    return period

@@ -1,0 +1,21 @@
+"""A measurement's figure as people write it: 98.500000 → 98.5."""
+
+from django import template
+
+from contracts.selectors import decimal_text
+
+register = template.Library()
+
+
+@register.filter
+def figure(measurement) -> str:
+    if not measurement:
+        return ""
+    number = measurement.points if measurement.points is not None else measurement.value
+    return decimal_text(number)
+
+
+@register.filter
+def money(amount) -> str:
+    """Thousands grouped by commas, two places: 3,552,000.00 (as on Chinese invoices too)."""
+    return "" if amount is None or amount == "" else f"{amount:,.2f}"
