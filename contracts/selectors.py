@@ -168,6 +168,20 @@ def line_kind_label(kind: str) -> str:
     return str(LINE_KINDS.get(kind, kind))
 
 
+def line_description(line: dict) -> str:
+    """A result line's description in the reader's language. The engine words the lines it
+    makes up itself in English (they are stored that way in the result); lines named after a
+    contract's components or deduction events keep the contract's own name."""
+    kind, inputs = line["kind"], line.get("inputs", {})
+    if kind == "availability":
+        return _("Availability failure: %(area)s") % {"area": line["code"]}
+    if kind == "performance" and "above" in inputs:
+        return _("Performance points %(above)s–%(up_to)s × %(rate)s × %(multiplier)s") % inputs
+    if kind == "cap" and "cap_fraction" in inputs:
+        return _("Deductions capped at %(cap_fraction)s × the base amount") % inputs
+    return line["description"]
+
+
 def payment_review(*, calculation) -> dict:
     """What an official sees before deciding on a payment: one row per KPI (target, actual,
     points, evidence) or per deduction line, the amounts, and the decisions so far."""
@@ -192,7 +206,12 @@ def payment_review(*, calculation) -> dict:
         for kpi in kpis
     ]
     lines = [
-        {**line, "kind_label": line_kind_label(line["kind"])} for line in result.get("lines", [])
+        {
+            **line,
+            "kind_label": line_kind_label(line["kind"]),
+            "description_text": line_description(line),
+        }
+        for line in result.get("lines", [])
     ]
     return {
         "kpi_rows": rows,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from contracts.models import Decision, PaymentCalculation
-from contracts.selectors import line_kind_label
+from contracts.selectors import line_description, line_kind_label
 
 from . import charts
 from .selectors import report_attachment
@@ -95,6 +95,7 @@ def contract_context(document: dict, report) -> dict:
                 **line,
                 "amount_text": money(line["amount"]),
                 "kind_label": line_kind_label(line["kind"]),
+                "description_text": line_description(line),
             }
             for line in document["lines"]
         ],

@@ -166,7 +166,7 @@ def contract_report_document(*, period: Period, language: str) -> dict:
         },
         "kpi_rows": kpi_rows,
         "lines": [
-            {"kind": line["kind"], "description": line["description"], "amount": line["amount"]}
+            {key: line[key] for key in ("kind", "code", "description", "inputs", "amount")}
             for line in review["lines"]
         ],
         "decisions": [

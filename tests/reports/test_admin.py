@@ -107,11 +107,13 @@ def test_the_action_makes_nothing_of_another_agencys_payments(client, people):
     assert not Report.objects.exists()
 
 
-def test_the_payment_page_names_the_deduction_kinds_in_the_officials_language(client, deductions):
+def test_the_payment_page_reads_the_deduction_lines_in_the_officials_language(client, deductions):
     calculation, official = deductions
     client.force_login(official)
     page = client.get(page_url(calculation)).content.decode()
     assert "可用性扣减" in page and "绩效扣减" in page
-    assert "<td>availability</td>" not in page
+    assert "可用性不达标：" in page and "绩效扣分点" in page
+    assert "<td>availability</td>" not in page and "Availability failure" not in page
     page = client.get(page_url(calculation), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "availability deduction" in page and "performance deduction" in page
+    assert "Availability failure:" in page and "Performance points" in page
