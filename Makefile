@@ -14,8 +14,11 @@ run: install system-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --skip-if-seeded
 	@echo
+	@echo "  Start:     http://$(HOST)/  (officials: admin, enterprises: portal, auditors: dashboard)"
 	@echo "  Admin:     http://$(HOST)/admin/"
-	@echo "  API:       http://$(HOST)/api/v1/"
+	@echo "  Portal:    http://$(HOST)/portal/"
+	@echo "  Dashboard: http://$(HOST)/portfolio/"
+	@echo "  API:       http://$(HOST)/api/v1/  (docs: /api/docs/)"
 	@echo "  Demo logins (password: $$($(PY) -c 'from portfolio.settings import base; print(base.DEMO_PASSWORD)')):"
 	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
 	@echo "  Ctrl-C stops the web server and the worker."
