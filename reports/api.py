@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contracts.models import Contract
+from portfolio.filtersets import FilterSet
 from portfolio.models import City
 
 from .models import Report
@@ -25,7 +26,7 @@ from .services import ReportRefused, report_request
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
 
 
-class ReportFilterSet(django_filters.FilterSet):
+class ReportFilterSet(FilterSet):
     city = django_filters.CharFilter(method="filter_city")
     project = django_filters.CharFilter(field_name="contract__project__code")
     contract = django_filters.CharFilter(field_name="contract__code")

@@ -72,6 +72,43 @@ def test_filters(people, api):
     assert client.get("/api/v1/measurements/?kpi=OUT-1").json()["count"] == 1
 
 
+def date_time_filters(client) -> list[tuple[str, str]]:
+    """(list path, query parameter) for every date-time filter the schema describes."""
+    paths = json.loads(client.get("/api/schema/?format=json").content)["paths"]
+    return [
+        (path, parameter["name"])
+        for path, operations in paths.items()
+        for parameter in operations.get("get", {}).get("parameters", [])
+        if parameter["in"] == "query" and parameter["schema"].get("format") == "date-time"
+    ]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01",  # Asia/Shanghai time: before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    ],
+)
+def test_every_date_time_filter_refuses_what_the_database_cannot_hold(people, api, moment):
+    client = api(people.auditor)
+    filters = date_time_filters(client)
+    assert len(filters) >= 6  # measurements, evidence and payments: after and before
+
+    for path, name in filters:
+        answer = client.get(path, {name: moment}, headers={"Accept-Language": "en"})
+        assert answer.status_code == 400, (path, name)
+        assert "between the years 1 and 9999 in UTC" in answer.json()[name][0], (path, name)
+
+
+def test_a_date_time_filter_takes_any_offset_python_does(people, api):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter compares in UTC
+    client = api(people.auditor)
+    for path, name in date_time_filters(client):
+        answer = client.get(path, {name: "2026-01-01T00:00:00-18:30"})
+        assert answer.status_code == 200, (path, name)
+
+
 def test_enterprise_submits_a_measurement_for_an_open_period(people, api):
     Period.objects.update(state=Period.State.OPEN)
     Measurement.objects.filter(kpi__code="OUT-1").delete()
