@@ -41,9 +41,9 @@ class ReportFilterSet(FilterSet):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    period = serializers.SlugRelatedField(slug_field="label", read_only=True)
-    city = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    contract = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    period = serializers.SlugRelatedField(slug_field="label", read_only=True, allow_null=True)
+    city = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:

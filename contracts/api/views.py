@@ -214,6 +214,7 @@ class EvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         responses={
             201: s.EvidenceSerializer,
             400: OpenApiResponse(description="bad file: reason"),
+            404: NOT_FOUND,
             409: REFUSED,
         },
     )
@@ -306,7 +307,10 @@ class BundleView(APIView):
         request={"application/json": dict},
         responses={
             201: OpenApiResponse(description="{contract, created, counts}"),
-            400: s.BundleErrorSerializer(many=True),
+            400: OpenApiResponse(
+                s.BundleErrorSerializer(many=True), description="every error and its JSON path"
+            ),
+            404: OpenApiResponse(description="the contract is another agency's"),
         },
     )
     def post(self, request):

@@ -198,6 +198,29 @@ def test_the_schema_and_its_docs_are_served(people, api):
     assert api(people.auditor).get("/api/docs/").status_code == 200
 
 
+def test_the_schema_describes_every_operations_errors_with_their_bodies(people, api):
+    paths = json.loads(api(people.auditor).get("/api/schema/?format=json").content)["paths"]
+    described = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+
+    for (method, path), responses in described.items():
+        errors = {code for code in responses if code.startswith("4")}
+        assert "401" in errors, (method, path)
+        assert ("403" in errors) == (method == "POST"), (method, path)
+        assert "404" in errors or path == "/api/v1/auth/token/", (method, path)
+        for code in errors:
+            assert responses[code]["content"]["application/json"]["schema"], (method, path, code)
+    assert "400" in described["GET", "/api/v1/payments/"]  # filters
+    assert "400" not in described["POST", "/api/v1/payments/{id}/approve/"]  # no input
+    assert {"409", "429"} <= described["POST", "/api/v1/evidence/"].keys()
+    assert "429" in described["POST", "/api/v1/auth/token/"]
+    bundle_errors = described["POST", "/api/v1/bundles/"]["400"]["content"]["application/json"]
+    assert bundle_errors["schema"]["anyOf"][0]["type"] == "array"
+
+
 def grow(rows: int, prefix: str) -> None:
     """`rows` more contracts, each with a period, a measurement, a payment, evidence and a
     city of its own: every list below grows by `rows`."""
