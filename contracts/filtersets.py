@@ -3,10 +3,12 @@
 import django_filters
 from django.db.models import Q
 
+from portfolio.filtersets import DateTimeFilter, FilterSet
+
 from .models import Contract, Evidence, Measurement, PaymentCalculation, Period
 
 
-class ContractFilterSet(django_filters.FilterSet):
+class ContractFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label="q")
     city = django_filters.CharFilter(field_name="project__city__name")
     sector = django_filters.CharFilter(field_name="project__sector")
@@ -28,7 +30,7 @@ class ContractFilterSet(django_filters.FilterSet):
         )
 
 
-class PeriodFilterSet(django_filters.FilterSet):
+class PeriodFilterSet(FilterSet):
     contract = django_filters.CharFilter(field_name="contract__code")
     city = django_filters.CharFilter(field_name="contract__project__city__name")
     project = django_filters.CharFilter(field_name="contract__project__code")
@@ -41,38 +43,38 @@ class PeriodFilterSet(django_filters.FilterSet):
         fields = ["state"]
 
 
-class MeasurementFilterSet(django_filters.FilterSet):
+class MeasurementFilterSet(FilterSet):
     contract = django_filters.CharFilter(field_name="period__contract__code")
     period = django_filters.CharFilter(field_name="period__label")
     kpi = django_filters.CharFilter(field_name="kpi__code")
-    submitted_after = django_filters.DateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.DateTimeFilter(field_name="submitted_at", lookup_expr="lte")
+    submitted_after = DateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = DateTimeFilter(field_name="submitted_at", lookup_expr="lte")
 
     class Meta:
         model = Measurement
         fields = ["state", "is_current", "source"]
 
 
-class EvidenceFilterSet(django_filters.FilterSet):
+class EvidenceFilterSet(FilterSet):
     contract = django_filters.CharFilter(field_name="measurement__period__contract__code")
     period = django_filters.CharFilter(field_name="measurement__period__label")
-    uploaded_after = django_filters.DateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
-    uploaded_before = django_filters.DateTimeFilter(field_name="uploaded_at", lookup_expr="lte")
+    uploaded_after = DateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
+    uploaded_before = DateTimeFilter(field_name="uploaded_at", lookup_expr="lte")
 
     class Meta:
         model = Evidence
         fields = ["measurement", "content_type", "sha256"]
 
 
-class PaymentFilterSet(django_filters.FilterSet):
+class PaymentFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label="q")
     contract = django_filters.CharFilter(field_name="period__contract__code")
     city = django_filters.CharFilter(field_name="period__contract__project__city__name")
     sector = django_filters.CharFilter(field_name="period__contract__project__sector")
     project = django_filters.CharFilter(field_name="period__contract__project__code")
     period = django_filters.CharFilter(field_name="period__label")
-    computed_after = django_filters.DateTimeFilter(field_name="computed_at", lookup_expr="gte")
-    computed_before = django_filters.DateTimeFilter(field_name="computed_at", lookup_expr="lte")
+    computed_after = DateTimeFilter(field_name="computed_at", lookup_expr="gte")
+    computed_before = DateTimeFilter(field_name="computed_at", lookup_expr="lte")
 
     class Meta:
         model = PaymentCalculation

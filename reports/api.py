@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from contracts.api.views import IsOfficial
 from contracts.models import Contract
+from portfolio.filtersets import FilterSet
 from portfolio.models import City
 
 from .models import Report
@@ -32,7 +33,7 @@ QUEUED = OpenApiResponse(description="new version queued: {id, version, state, s
 UNCHANGED = OpenApiResponse(description="unchanged: the existing report {id, version, …}")
 
 
-class ReportFilterSet(django_filters.FilterSet):
+class ReportFilterSet(FilterSet):
     city = django_filters.CharFilter(method="filter_city")
     project = django_filters.CharFilter(field_name="contract__project__code")
     contract = django_filters.CharFilter(field_name="contract__code")
@@ -47,9 +48,9 @@ class ReportFilterSet(django_filters.FilterSet):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    period = serializers.SlugRelatedField(slug_field="label", read_only=True)
-    city = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    contract = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    period = serializers.SlugRelatedField(slug_field="label", read_only=True, allow_null=True)
+    city = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -72,8 +72,8 @@ class PeriodSerializer(serializers.ModelSerializer):
 class MeasurementSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="period.contract.code", read_only=True)
     kpi = serializers.CharField(source="kpi.code", read_only=True)
-    submitted_by = serializers.StringRelatedField()
-    reviewed_by = serializers.StringRelatedField()
+    submitted_by = serializers.StringRelatedField(allow_null=True)
+    reviewed_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Measurement
@@ -128,8 +128,8 @@ class PaymentSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="period.contract.code", read_only=True)
     period_label = serializers.CharField(source="period.label", read_only=True)
     mechanism_version = serializers.IntegerField(source="mechanism_version.version")
-    prepared_by = serializers.StringRelatedField()
-    approved_by = serializers.StringRelatedField()
+    prepared_by = serializers.StringRelatedField(allow_null=True)
+    approved_by = serializers.StringRelatedField(allow_null=True)
     result = serializers.JSONField(read_only=True)
 
     class Meta:

@@ -37,6 +37,7 @@ from contracts.services import approvals, measurements
 from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
+from contracts.uploads import UploadRejected
 
 from . import serializers as s
 
@@ -108,13 +109,17 @@ class PeriodViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         responses={
             202: OpenApiResponse(description="queued: {period, status_url}"),
             404: NOT_FOUND,
+            409: REFUSED,
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
     def compute(self, request, pk=None):
         """Compute the period's payment on a worker; poll the status URL for the result."""
         period = self.get_object()
-        payment_compute_enqueue(period=period)
+        try:
+            payment_compute_enqueue(period=period)
+        except ActionRefused as exc:
+            return refused(exc)
         status_url = request.build_absolute_uri(reverse("payment-list")) + f"?period={period.label}"
         status_url += f"&contract={period.contract.code}"
         return Response({"period": period.pk, "status_url": status_url}, status=202)
@@ -206,7 +211,12 @@ class EvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(
         request={"multipart/form-data": s.EvidenceUploadSerializer},
-        responses={201: s.EvidenceSerializer, 400: OpenApiResponse(description="bad file: reason")},
+        responses={
+            201: s.EvidenceSerializer,
+            400: OpenApiResponse(description="bad file: reason"),
+            404: NOT_FOUND,
+            409: REFUSED,
+        },
     )
     def create(self, request):
         """Upload a file (PDF, PNG, JPEG, XLSX or CSV, decided by its content) for a
@@ -222,8 +232,10 @@ class EvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
             evidence = evidence_upload(
                 measurement=measurement, upload=data.validated_data["file"], user=request.user
             )
+        except UploadRejected as exc:
+            return Response({"file": [exc.reason]}, status=400)
         except ActionRefused as exc:
-            return Response({"file": [str(exc)]}, status=400)
+            return refused(exc)
         return Response(self.get_serializer(evidence).data, status=201)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes, 404: NOT_FOUND})
@@ -295,7 +307,10 @@ class BundleView(APIView):
         request={"application/json": dict},
         responses={
             201: OpenApiResponse(description="{contract, created, counts}"),
-            400: s.BundleErrorSerializer(many=True),
+            400: OpenApiResponse(
+                s.BundleErrorSerializer(many=True), description="every error and its JSON path"
+            ),
+            404: OpenApiResponse(description="the contract is another agency's"),
         },
     )
     def post(self, request):

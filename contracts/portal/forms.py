@@ -13,6 +13,7 @@ from contracts.selectors import PeriodSheet, SheetRow, decimal_text
 from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.measurements import figure_editable, measurement_save_draft
+from contracts.uploads import UploadRejected
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -94,7 +95,7 @@ class PeriodForm(forms.Form):
                     continue
                 try:
                     evidence_upload(measurement=measurement, upload=upload, user=user)
-                except ActionRefused as exc:
+                except (ActionRefused, UploadRejected) as exc:
                     self.add_error(self.files_name(row), f"{upload.name}: {exc}")
 
     def _save_figure(self, row: SheetRow, user) -> Measurement | None:

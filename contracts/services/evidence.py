@@ -1,14 +1,15 @@
 """Enterprises attach evidence files to their measurements.
 
 The file is checked by its content (contracts/uploads.py), stored under a random key and
-recorded in one go: if anything fails, neither the row nor the file is left behind."""
+recorded in one go: if anything fails, neither the row nor the file is left behind. A
+refusal by the workflow raises ActionRefused; a bad file, UploadRejected (bad input)."""
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models import Evidence, Measurement, Period
-from contracts.uploads import UploadRejected, check_upload
+from contracts.uploads import check_upload
 from portfolio.models import User
 
 from .approvals import ActionRefused
@@ -40,10 +41,7 @@ def evidence_upload(*, measurement: Measurement, upload: UploadedFile, user: Use
                 .get(pk=measurement.pk)
             )
             _require_uploadable(measurement, user)
-            try:
-                checked = check_upload(upload)
-            except UploadRejected as refused:
-                raise ActionRefused(refused.reason) from refused
+            checked = check_upload(upload)
             evidence = Evidence(
                 measurement=measurement,
                 original_name=checked.original_name,

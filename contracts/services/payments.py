@@ -11,10 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contracts import engine
 from contracts.models import PaymentCalculation, PaymentRun, Period
 from contracts.selectors import evaluation_documents, mechanism_terms_by_contract, terms_in_force
+
+from .approvals import ActionRefused
 
 SCORE_PLACES = Decimal("1e-10")
 RECOMPUTED_FIELDS = [
@@ -110,7 +113,18 @@ def _stored(value: Decimal | None) -> Decimal | None:
 
 
 def payment_compute_enqueue(*, period: Period) -> None:
-    """Compute the period on a worker once the current transaction commits."""
+    """Compute the period on a worker once the current transaction commits.
+
+    A final (approved, paid) payment is refused here, where the caller still hears it: the
+    worker would only skip it."""
     from contracts.tasks import compute_payment  # tasks import services: import late
 
+    final = PaymentCalculation.objects.filter(
+        period=period, state__in=PaymentCalculation.FINAL_STATES
+    ).first()
+    if final is not None:
+        raise ActionRefused(
+            _("The payment is %(state)s: it is final and is not computed again.")
+            % {"state": final.get_state_display()}
+        )
     transaction.on_commit(lambda: compute_payment.delay(period.pk))

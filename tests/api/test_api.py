@@ -72,6 +72,43 @@ def test_filters(people, api):
     assert client.get("/api/v1/measurements/?kpi=OUT-1").json()["count"] == 1
 
 
+def date_time_filters(client) -> list[tuple[str, str]]:
+    """(list path, query parameter) for every date-time filter the schema describes."""
+    paths = json.loads(client.get("/api/schema/?format=json").content)["paths"]
+    return [
+        (path, parameter["name"])
+        for path, operations in paths.items()
+        for parameter in operations.get("get", {}).get("parameters", [])
+        if parameter["in"] == "query" and parameter["schema"].get("format") == "date-time"
+    ]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01",  # Asia/Shanghai time: before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    ],
+)
+def test_every_date_time_filter_refuses_what_the_database_cannot_hold(people, api, moment):
+    client = api(people.auditor)
+    filters = date_time_filters(client)
+    assert len(filters) >= 6  # measurements, evidence and payments: after and before
+
+    for path, name in filters:
+        answer = client.get(path, {name: moment}, headers={"Accept-Language": "en"})
+        assert answer.status_code == 400, (path, name)
+        assert "between the years 1 and 9999 in UTC" in answer.json()[name][0], (path, name)
+
+
+def test_a_date_time_filter_takes_any_offset_python_does(people, api):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter compares in UTC
+    client = api(people.auditor)
+    for path, name in date_time_filters(client):
+        answer = client.get(path, {name: "2026-01-01T00:00:00-18:30"})
+        assert answer.status_code == 200, (path, name)
+
+
 def test_enterprise_submits_a_measurement_for_an_open_period(people, api):
     Period.objects.update(state=Period.State.OPEN)
     Measurement.objects.filter(kpi__code="OUT-1").delete()
@@ -159,6 +196,29 @@ def test_the_schema_and_its_docs_are_served(people, api):
     assert "/api/v1/payments/{id}/approve/" in paths
     assert "/api/v1/evidence/" in paths and "/api/v1/bundles/" in paths
     assert api(people.auditor).get("/api/docs/").status_code == 200
+
+
+def test_the_schema_describes_every_operations_errors_with_their_bodies(people, api):
+    paths = json.loads(api(people.auditor).get("/api/schema/?format=json").content)["paths"]
+    described = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+
+    for (method, path), responses in described.items():
+        errors = {code for code in responses if code.startswith("4")}
+        assert "401" in errors, (method, path)
+        assert ("403" in errors) == (method == "POST"), (method, path)
+        assert "404" in errors or path == "/api/v1/auth/token/", (method, path)
+        for code in errors:
+            assert responses[code]["content"]["application/json"]["schema"], (method, path, code)
+    assert "400" in described["GET", "/api/v1/payments/"]  # filters
+    assert "400" not in described["POST", "/api/v1/payments/{id}/approve/"]  # no input
+    assert {"409", "429"} <= described["POST", "/api/v1/evidence/"].keys()
+    assert "429" in described["POST", "/api/v1/auth/token/"]
+    bundle_errors = described["POST", "/api/v1/bundles/"]["400"]["content"]["application/json"]
+    assert bundle_errors["schema"]["anyOf"][0]["type"] == "array"
 
 
 def grow(rows: int, prefix: str) -> None:

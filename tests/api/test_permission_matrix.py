@@ -15,8 +15,6 @@ refusal by the workflow (wrong state, wrong official, four eyes) 409; bad input 
 Each cell builds its own state (the row's `state`) on the row's object: `own` is cn-steps',
 `other` the second contract's. A list row checks, besides the status, that the list shows
 the own and the other object exactly when the same role may open them (their detail row).
-A cell listed in FINDINGS is where the API does not do what the rules say: it is expected to
-fail (strict xfail, so fixing the API turns it into a failure until the mark is removed).
 """
 
 import hashlib
@@ -148,22 +146,6 @@ TABLE = [
 ]
 # fmt: on
 
-# Cells where the API answers otherwise than the rules say: (method path, object, state, role).
-FINDINGS = {
-    ("POST evidence/", "own", "accepted", "enterprise"): (
-        "evidence for an accepted measurement is a workflow refusal (409), answered as bad "
-        "input: 400 {'file': [...]}"
-    ),
-    ("POST periods/{id}/compute/", "own", "approved", "preparer"): (
-        "computing a period whose payment is approved is queued (202) and silently skipped by "
-        "the worker; the refusal is known before queueing (409)"
-    ),
-    ("POST periods/{id}/compute/", "own", "approved", "approver"): (
-        "computing a period whose payment is approved is queued (202) and silently skipped by "
-        "the worker; the refusal is known before queueing (409)"
-    ),
-}
-
 # What `{id}` is in each path; a list row checks that the list shows the object of its
 # `{id}/` detail row exactly when that row answers the role 200.
 KIND = {
@@ -192,10 +174,8 @@ def cells() -> list:
 
 
 def cell(endpoint, side, state, role, status):
-    finding = FINDINGS.get((endpoint, side, state, role))
-    marks = [pytest.mark.xfail(reason=finding, strict=True)] if finding else []
     cell_id = f"{endpoint} [{side}{', ' + state if state else ''}] {role}"
-    return pytest.param(endpoint, side, state, role, status, id=cell_id, marks=marks)
+    return pytest.param(endpoint, side, state, role, status, id=cell_id)
 
 
 def test_the_table_is_well_formed():
@@ -204,7 +184,6 @@ def test_the_table_is_well_formed():
     for row in TABLE:
         assert len(row[3].split()) == len(ROLES), row
         assert row[3].split()[0] == "401", f"anonymous gets 401 everywhere: {row}"
-    assert {key[:3] for key in FINDINGS} <= set(keys), "a finding names no row"
 
 
 @pytest.fixture(scope="module")

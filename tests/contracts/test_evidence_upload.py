@@ -64,12 +64,20 @@ def upload(content: bytes, name: str = "report.pdf", content_type: str = "applic
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def assert_refused(measurement, user, file, media, message: str | None = None) -> None:
+def assert_refused(
+    measurement, user, file, media, message: str | None = None, *, as_=ActionRefused
+):
+    """Refused by the workflow (ActionRefused), or as a bad file (`as_=UploadRejected`);
+    either way nothing is stored."""
     # Messages are matched in English; the site's default language is Chinese.
-    with translation.override("en"), pytest.raises(ActionRefused, match=message):
+    with translation.override("en"), pytest.raises(as_, match=message):
         evidence_upload(measurement=measurement, upload=file, user=user)
     assert Evidence.objects.count() == 0
     assert stored_files(media) == []
+
+
+def assert_rejected(measurement, user, file, media, message: str | None = None) -> None:
+    assert_refused(measurement, user, file, media, message, as_=UploadRejected)
 
 
 def test_a_valid_pdf_is_stored_under_a_random_key(people, measurement, media):
@@ -88,7 +96,7 @@ def test_a_valid_pdf_is_stored_under_a_random_key(people, measurement, media):
 
 @pytest.mark.parametrize("content", [ELF, PE], ids=["elf", "pe"])
 def test_an_executable_renamed_pdf_is_rejected(people, measurement, media, content):
-    assert_refused(
+    assert_rejected(
         measurement, people.enterprise, upload(content, "invoice.pdf"), media, "is not PDF, PNG"
     )
 
@@ -97,7 +105,7 @@ def test_a_file_over_the_limit_is_rejected(people, measurement, media, settings)
     settings.EVIDENCE_MAX_BYTES = 1024
     too_big = upload(PDF + b"0" * 1024)
 
-    assert_refused(measurement, people.enterprise, too_big, media, "larger than 1 KB")
+    assert_rejected(measurement, people.enterprise, too_big, media, "larger than 1 KB")
 
 
 class Unreadable:
@@ -110,7 +118,7 @@ def test_the_declared_size_refuses_without_reading_the_file(people, measurement,
     file.size = 20 * 1024 * 1024 + 1
     file.file = Unreadable()
 
-    assert_refused(measurement, people.enterprise, file, media, "larger than 20 MB")
+    assert_rejected(measurement, people.enterprise, file, media, "larger than 20 MB")
 
 
 def test_a_file_bigger_than_it_claims_is_caught_while_hashing(people, measurement, media, settings):
@@ -118,11 +126,11 @@ def test_a_file_bigger_than_it_claims_is_caught_while_hashing(people, measuremen
     file = upload(PDF + b"0" * 2048)
     file.size = 10
 
-    assert_refused(measurement, people.enterprise, file, media, "larger than 1 KB")
+    assert_rejected(measurement, people.enterprise, file, media, "larger than 1 KB")
 
 
 def test_an_empty_file_is_rejected(people, measurement, media):
-    assert_refused(measurement, people.enterprise, upload(b""), media, "The file is empty.")
+    assert_rejected(measurement, people.enterprise, upload(b""), media, "The file is empty.")
 
 
 def test_a_path_in_the_file_name_is_only_a_label(people, measurement, media):
@@ -138,7 +146,7 @@ def test_a_path_in_the_file_name_is_only_a_label(people, measurement, media):
 def test_a_passwd_file_is_rejected_whatever_its_name(people, measurement, media):
     passwd = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
 
-    assert_refused(measurement, people.enterprise, upload(passwd, "../../etc/passwd"), media)
+    assert_rejected(measurement, people.enterprise, upload(passwd, "../../etc/passwd"), media)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +218,7 @@ def test_a_long_csv_cut_mid_character_at_the_sniffed_head_is_accepted():
     ids=["docx", "no-content-types", "xlsm", "broken"],
 )
 def test_a_zip_that_is_not_an_xlsx_is_rejected(people, measurement, media, content):
-    assert_refused(measurement, people.enterprise, upload(content, "sheet.xlsx"), media, "ZIP")
+    assert_rejected(measurement, people.enterprise, upload(content, "sheet.xlsx"), media, "ZIP")
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,13 @@ from django.db import IntegrityError, transaction
 
 from contracts.bundles import BundleInvalid, bundle_import
 from contracts.models import Measurement, PaymentCalculation, Period
-from contracts.services.approvals import payment_approve, payment_mark_paid, payment_prepare
-from contracts.services.payments import payments_compute
+from contracts.services.approvals import (
+    ActionRefused,
+    payment_approve,
+    payment_mark_paid,
+    payment_prepare,
+)
+from contracts.services.payments import payment_compute_enqueue, payments_compute
 from tests.conftest import EXAMPLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +113,22 @@ def test_an_approved_or_paid_calculation_is_never_touched(people, state):
 
     assert outcome.problems[0]["problem"] == f"already {state}"
     assert PaymentCalculation.objects.values().get() == before
+
+
+def test_queueing_an_approved_payment_is_refused_before_anything_is_queued(
+    people, english, django_capture_on_commit_callbacks
+):
+    # given an approved payment
+    calculation = payment_prepare(calculation=people.calculation, user=people.preparer)
+    payment_approve(calculation=calculation, user=people.approver)
+
+    # when its period is queued for computing, then the caller is told, and nothing is queued
+    with (
+        django_capture_on_commit_callbacks() as queued,
+        pytest.raises(ActionRefused, match="final"),
+    ):
+        payment_compute_enqueue(period=calculation.period)
+    assert queued == []
 
 
 def test_the_database_refuses_amounts_that_do_not_add_up(example):
