@@ -37,6 +37,11 @@ def test_deploy_check_is_clean_with_production_settings():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+def test_every_model_change_has_its_migration():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
     result = subprocess.run(
