@@ -1,7 +1,7 @@
 """Benchmark: one full period run (computed and persisted by real Celery workers) against the
 SQL floor, a single GROUP BY over the same measurement rows.
 
-    .venv/bin/python bench/payments.py [--sizes 1000 10000] [--concurrency 2]
+    .venv/bin/python bench/payments.py [--sizes 1000 10000] [--repeat 3] [--concurrency 2]
 
 Needs PostgreSQL and Redis (defaults: the local services; override with DATABASE_URL and
 CELERY_BROKER_URL). The database named in DATABASE_URL is dropped and created again.
@@ -10,6 +10,7 @@ Target (issue 3): 10,000 contracts in <= 5 s on 2 cores, <= 20x the floor, linea
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -49,18 +50,34 @@ def recreate_database(url: str) -> None:
     admin.close()
 
 
-def measure(size: int, worker) -> dict:
+SLICE = 1000  # contracts per transaction: one huge transaction is slow with audit triggers
+
+
+def build(size: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from contracts.models import PaymentRun
-    from contracts.services.payment_runs import payment_run_start
-    from contracts.synthetic import LABEL, synthetic_portfolio_create
+    from contracts.synthetic import synthetic_portfolio_create
 
     call_command("flush", "--no-input", verbosity=0)
-    synthetic_portfolio_create(contracts=size)
+    for n, start in enumerate(range(0, size, SLICE)):
+        synthetic_portfolio_create(contracts=min(SLICE, size - start), seed=n, prefix=f"S{n:02d}")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
+
+
+def measure_once(size: int) -> tuple[float, float]:
+    """One run from a state without calculations, then the floor: (run s, floor s)."""
+    from django.db import connection
+
+    from contracts.models import PaymentCalculation, PaymentRun
+    from contracts.services.payment_runs import payment_run_start
+    from contracts.synthetic import LABEL
+
+    PaymentCalculation.objects.all().delete()
+    PaymentRun.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE contracts_paymentcalculation")
 
     started = time.perf_counter()
     run = payment_run_start(label=LABEL)
@@ -76,12 +93,25 @@ def measure(size: int, worker) -> dict:
         rows = cursor.fetchall()
     floor_seconds = time.perf_counter() - started
     assert len(rows) == size
-    return {"size": size, "run": run_seconds, "floor": floor_seconds}
+    return run_seconds, floor_seconds
+
+
+def measure(size: int, repeat: int) -> dict:
+    build(size)
+    runs, floors = zip(*(measure_once(size) for _ in range(repeat)), strict=True)
+    return {
+        "size": size,
+        "run": statistics.median(runs),
+        "floor": statistics.median(floors),
+        "runs": runs,
+        "floors": floors,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size (medians shown)")
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
 
@@ -97,7 +127,7 @@ def main() -> None:
     purge_queue()
     worker = WorkerProcess(concurrency=args.concurrency).start()
     try:
-        results = [measure(size, worker) for size in args.sizes]
+        results = [measure(size, args.repeat) for size in args.sizes]
     finally:
         worker.stop()
 
@@ -107,6 +137,10 @@ def main() -> None:
             f"{r['size']:>10} {r['run']:>9.2f} {r['floor']:>10.3f} "
             f"{r['run'] / r['floor']:>7.1f} {1000 * r['run'] / r['size']:>12.3f}"
         )
+    for r in results:
+        runs = ", ".join(f"{x:.2f}" for x in r["runs"])
+        floors = ", ".join(f"{x:.3f}" for x in r["floors"])
+        print(f"{r['size']:>10} runs (s): {runs}; floors (s): {floors}")
     if len(results) > 1:
         first, last = results[0], results[-1]
         scale = (last["run"] / first["run"]) / (last["size"] / first["size"])

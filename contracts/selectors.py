@@ -73,6 +73,29 @@ def kpi_documents_by_version(*, version_ids: Iterable[int]) -> dict[int, list[di
     return docs
 
 
+# What the engine reads of a KPI (contracts.engine.kpi_points).
+KPI_TERMS = [
+    "code", "rule", "direction", "target", "floor", "max_points", "step", "points_per_step",
+    "partial_step",
+]  # fmt: skip
+
+
+def kpi_terms_by_version(*, version_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Mechanism version id → its KPIs as the engine reads them, in contract order.
+
+    Straight from the rows, decimals as `Decimal` (the engine takes them as they are, no
+    string in between); a null or blank setting (None, "") reads as absent to the engine."""
+    terms = defaultdict(list)
+    rows = (
+        KPI.objects.filter(mechanism_version_id__in=list(version_ids))
+        .order_by("mechanism_version_id", "position")
+        .values_list("mechanism_version_id", *KPI_TERMS)
+    )
+    for row in rows:
+        terms[row[0]].append(dict(zip(KPI_TERMS, row[1:], strict=True)))
+    return terms
+
+
 @dataclass(frozen=True)
 class MechanismTerms:
     """A mechanism version as the engine reads it."""
@@ -83,13 +106,13 @@ class MechanismTerms:
 
 
 def mechanism_terms_by_contract(*, contract_ids: Iterable[int]) -> dict[int, list[MechanismTerms]]:
-    """Every mechanism version of the contracts with its KPI documents, oldest first."""
+    """Every mechanism version of the contracts with its KPI terms, oldest first."""
     versions = list(
         MechanismVersion.objects.filter(contract_id__in=list(contract_ids)).order_by(
             "contract_id", "effective_from"
         )
     )
-    kpis = kpi_documents_by_version(version_ids=[v.pk for v in versions])
+    kpis = kpi_terms_by_version(version_ids=[v.pk for v in versions])
     terms = defaultdict(list)
     for version in versions:
         terms[version.contract_id].append(

@@ -3,7 +3,15 @@
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from contracts.engine.decimals import ONE, ZERO, non_negative, positive, required, to_decimal
+from contracts.engine.decimals import (
+    ONE,
+    ZERO,
+    non_negative,
+    plain_text,
+    positive,
+    required,
+    to_decimal,
+)
 from contracts.engine.errors import EngineInputError, MissingMeasurements
 
 FULL_SCORE = Decimal(100)  # the KPIs' max_points always add up to this
@@ -25,7 +33,10 @@ def kpi_points(kpis: list[Mapping], measurements: list[Mapping]) -> dict[str, De
     max_points = [_max_points(kpi) for kpi in kpis]
     max_total = sum(max_points, ZERO)
     if max_total != FULL_SCORE:
-        raise EngineInputError(f"kpis: max_points add up to {max_total}, not {FULL_SCORE}")
+        # plain_text: the same message whether max_points came as "5" or as Decimal("5.000000")
+        raise EngineInputError(
+            f"kpis: max_points add up to {plain_text(max_total)}, not {FULL_SCORE}"
+        )
     measured: dict[str, Mapping] = {}
     for index, measurement in enumerate(measurements):
         code = required(measurement, "kpi", f"measurements[{index}]")
@@ -55,7 +66,9 @@ def points_for(kpi: Mapping, measurement: Mapping, max_points: Decimal) -> Decim
     if rule == "manual":
         points = to_decimal(required(measurement, "points", measured_at), f"{measured_at}.points")
         if not ZERO <= points <= max_points:
-            raise EngineInputError(f"{measured_at}.points: {points} outside 0..{max_points}")
+            raise EngineInputError(
+                f"{measured_at}.points: {points} outside 0..{plain_text(max_points)}"
+            )
         return points
     if rule not in MEASURED_RULES:
         raise EngineInputError(f"{where}.rule: unknown rule {rule!r}")

@@ -2,8 +2,8 @@
 
 Every way of computing — the command, the Celery task, a period run — goes through
 `payments_compute`: it reads a batch of periods with a fixed number of queries, runs the pure
-engine on each and writes the calculations with one upsert. A calculation that is approved or
-paid is never touched again.
+engine on each and writes the calculations with one upsert (`calculations_upsert`). A
+calculation that is approved or paid is never touched again.
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from contracts.models import PaymentCalculation, PaymentRun, Period
 from contracts.selectors import evaluation_documents, mechanism_terms_by_contract, terms_in_force
 
 from .approvals import ActionRefused
+from .calculation_writes import calculations_upsert
 
 SCORE_PLACES = Decimal("1e-10")
 RECOMPUTED_FIELDS = [
@@ -99,12 +100,7 @@ def payments_compute(
                     run=run,
                 )
             )
-        PaymentCalculation.objects.bulk_create(
-            outcome.computed,
-            update_conflicts=True,
-            unique_fields=["period"],
-            update_fields=RECOMPUTED_FIELDS,
-        )
+        calculations_upsert(outcome.computed, RECOMPUTED_FIELDS)
     return outcome
 
 

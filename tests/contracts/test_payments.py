@@ -19,6 +19,7 @@ from contracts.services.approvals import (
     payment_prepare,
 )
 from contracts.services.payments import payment_compute_enqueue, payments_compute
+from contracts.synthetic import synthetic_portfolio_create
 from tests.conftest import EXAMPLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,26 @@ def test_a_mechanism_version_in_use_is_never_changed_by_a_reimport(example, chan
     assert str(error.value.errors[0]).startswith(f"{path}: differs from mechanism version 1")
     calculation = PaymentCalculation.objects.get()
     assert calculation.mechanism_version.kpis.get(code="OUT-1").target == Decimal("98")
+
+
+@pytest.mark.postgres_only
+def test_every_calculation_written_and_replaced_leaves_an_audit_event():
+    # given 30 contracts with a submitted period, computed once
+    synthetic_portfolio_create(contracts=30)
+    period_ids = list(Period.objects.values_list("pk", flat=True))
+    first = payments_compute(period_ids=period_ids, via="command").computed
+    # when one measurement changes and the periods are computed again
+    Measurement.objects.filter(period_id=period_ids[0], kpi__code="K03").update(value="90")
+    payments_compute(period_ids=period_ids, via="task")
+    # then each calculation has its insert event and its update event, which holds what changed
+    events = PaymentCalculation.pgh_event_model.objects
+    ids = sorted(c.pk for c in first)
+    for label in ("insert", "update"):
+        assert sorted(events.filter(pgh_label=label).values_list("pgh_obj_id", flat=True)) == ids
+    changed = PaymentCalculation.objects.get(period_id=period_ids[0])
+    update = events.get(pgh_label="update", pgh_obj_id=changed.pk)
+    assert (update.computed_via, update.payable, update.result) == (
+        "task",
+        changed.payable,
+        changed.result,
+    )

@@ -62,6 +62,34 @@ def test_strings_ints_and_decimals_are_the_same_number():
     assert len(results) == 1
 
 
+def as_stored(kpi: dict) -> dict:
+    """A KPI as read from the database: Decimals with six places, None or "" when unset."""
+    stored = {name: Decimal(value).quantize(Decimal("1e-6")) for name, value in kpi.items()
+              if name in ("target", "max_points")}  # fmt: skip
+    return {"direction": "", "floor": None, "step": None, "partial_step": "", **kpi, **stored}
+
+
+def test_kpis_read_as_stored_decimals_give_the_same_result_as_the_bundle_strings():
+    stored = [as_stored(kpi) for kpi in KPIS]
+
+    assert stored[0]["max_points"] == Decimal("80.000000")
+    assert compute(MECHANISM, stored, evaluation()) == compute(MECHANISM, KPIS, evaluation())
+    assert (
+        compute(MECHANISM, stored, evaluation()).as_dict()
+        == compute(MECHANISM, KPIS, evaluation()).as_dict()
+    )
+
+
+def test_kpi_error_messages_do_not_depend_on_how_the_numbers_were_written():
+    stored = [as_stored(kpi) for kpi in KPIS]
+    short = [{**stored[0], "max_points": Decimal("70.000000")}, stored[1]]
+
+    with pytest.raises(EngineInputError, match=r"add up to 90, not 100$"):
+        compute(MECHANISM, short, evaluation())
+    with pytest.raises(EngineInputError, match=r"21 outside 0\.\.20$"):
+        compute(MECHANISM, stored, evaluation(points="21"))
+
+
 def test_unknown_mechanism_type_is_refused():
     with pytest.raises(EngineInputError, match="unknown mechanism"):
         compute({**MECHANISM, "type": "gain_share"}, KPIS, evaluation())
