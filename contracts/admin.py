@@ -37,9 +37,25 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
+def version_in_use(version: MechanismVersion | None) -> bool:
+    """A version some calculation used is that payment's basis: it no longer changes here (as
+    in a bundle re-import, a change is a new version)."""
+    return version is not None and version.calculations.exists()
+
+
 class KPIInline(admin.TabularInline):
     model = KPI
     extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and not version_in_use(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not version_in_use(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not version_in_use(obj)
+
     fields = [
         "position",
         "code",
@@ -163,6 +179,12 @@ class MechanismVersionAdmin(ScopedAdmin):
     raw_id_fields = ["contract"]
     inlines = [KPIInline]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not version_in_use(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not version_in_use(obj)
+
 
 @admin.register(KPI)
 class KPIAdmin(ScopedAdmin):
@@ -179,6 +201,14 @@ class KPIAdmin(ScopedAdmin):
     search_fields = ["code", "name", "mechanism_version__contract__code"]
     list_select_related = ["mechanism_version__contract"]
     raw_id_fields = ["mechanism_version"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        in_use = obj is not None and version_in_use(obj.mechanism_version)
+        return super().has_change_permission(request, obj) and not in_use
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        in_use = obj is not None and version_in_use(obj.mechanism_version)
+        return super().has_delete_permission(request, obj) and not in_use
 
 
 @admin.register(Milestone)
