@@ -1,3 +1,4 @@
+from django.db.models import F
 from rest_framework import serializers
 
 from contracts.models import (
@@ -35,12 +36,29 @@ class MilestoneSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "due_on", "met_on"]
 
 
+# A contract's own columns the API shows, and the related names (read by the query itself:
+# ContractViewSet annotates a contract, or lists `.values()` rows, instead of four related
+# objects a row).
+CONTRACT_COLUMNS = [
+    "id", "code", "title", "signed_on", "starts_on", "ends_on", "currency", "frequency",
+]  # fmt: skip
+CONTRACT_NAMES = {
+    "project_code": F("project__code"),
+    "city_name": F("project__city__name"),
+    "project_sector": F("project__sector"),
+    "government_party_name": F("government_party__name"),
+    "private_party_name": F("private_party__name"),
+}
+
+
 class ContractSerializer(serializers.ModelSerializer):
-    project = serializers.CharField(source="project.code", read_only=True)
-    city = serializers.CharField(source="project.city.name", read_only=True)
-    sector = serializers.CharField(source="project.sector", read_only=True)
-    government_party = serializers.CharField(source="government_party.name", read_only=True)
-    private_party = serializers.CharField(source="private_party.name", read_only=True)
+    """Reads a contract annotated with CONTRACT_NAMES, or a `.values()` row of the same."""
+
+    project = serializers.CharField(source="project_code", read_only=True)
+    city = serializers.CharField(source="city_name", read_only=True)
+    sector = serializers.CharField(source="project_sector", read_only=True)
+    government_party = serializers.CharField(source="government_party_name", read_only=True)
+    private_party = serializers.CharField(source="private_party_name", read_only=True)
 
     class Meta:
         model = Contract

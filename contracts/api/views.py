@@ -38,6 +38,7 @@ from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import UploadRejected
+from portfolio.api.pagination import CountedRows
 
 from . import serializers as s
 
@@ -82,18 +83,24 @@ class ContractViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         return s.ContractDetailSerializer if self.action == "retrieve" else s.ContractSerializer
 
     def get_queryset(self):
-        queryset = self.scoped().select_related(
-            "project__city", "government_party", "private_party"
-        )
+        queryset = self.scoped().order_by("code")
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(
+            queryset = queryset.annotate(**s.CONTRACT_NAMES).prefetch_related(
                 Prefetch(
                     "mechanism_versions",
                     queryset=MechanismVersion.objects.prefetch_related("kpis"),
                 ),
                 "milestones",
             )
-        return queryset.order_by("code")
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        # The API's most read list (other systems sync it): its rows as `.values()`, no
+        # model instances, and the count without the joins.
+        contracts = self.filter_queryset(self.get_queryset())
+        rows = contracts.values(*s.CONTRACT_COLUMNS, **s.CONTRACT_NAMES)
+        page = self.paginate_queryset(CountedRows(rows, counted=contracts))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class PeriodViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

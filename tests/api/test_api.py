@@ -47,6 +47,21 @@ def test_each_role_sees_only_its_scope(people, api):
     assert api(people.enterprise).get("/api/v1/payments/").json()["count"] == 1
 
 
+def test_a_contract_reads_the_same_in_the_list_and_alone(people, api):
+    # given: the list reads `.values()` rows, a contract alone is a model instance
+    client, contract = api(people.auditor), people.contract
+    # when
+    listed = client.get("/api/v1/contracts/").json()["results"][0]
+    alone = client.get(f"/api/v1/contracts/{contract.pk}/").json()
+    # then
+    assert listed == {name: alone[name] for name in listed}
+    assert listed["project"] == contract.project.code
+    assert listed["city"] == contract.project.city.name
+    assert listed["government_party"] == contract.government_party.name
+    assert listed["private_party"] == contract.private_party.name
+    assert listed["starts_on"] == contract.starts_on.isoformat()
+
+
 def test_money_and_scores_are_decimal_strings(people, api):
     payment = api(people.auditor).get("/api/v1/payments/").json()["results"][0]
     assert payment["payable"] == "3552000.00"
