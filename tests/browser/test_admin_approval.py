@@ -3,7 +3,6 @@ their queue, the demo approver of the same agency approves it. Saves both pages 
 for the docs."""
 
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
@@ -13,9 +12,9 @@ from contracts.models import PaymentCalculation
 from contracts.selectors import payment_review, payments_awaiting
 from portfolio.demo_seed import demo_seed
 from portfolio.models import User
+from tests.browser.pages import screenshot
 
 TODAY = date(2026, 11, 23)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 QUEUE = "/admin/contracts/paymentcalculation/?awaiting=me"
 State = PaymentCalculation.State
 
@@ -52,11 +51,6 @@ def state_label(state: str) -> str:
     """The state as the Chinese page shows it in its badge."""
     with translation.override("zh-hans"):
         return str(State(state).label)
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
 
 
 def test_a_preparer_and_an_approver_decide_a_payment_in_the_browser(

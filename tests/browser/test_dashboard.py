@@ -2,30 +2,15 @@
 and project, enterprise_a only its company's. Saves the pages as screenshots for the docs."""
 
 from datetime import date
-from pathlib import Path
 
-from django.conf import settings
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from portfolio.demo_seed import demo_seed
 from portfolio.models import City, Project, User
+from tests.browser.pages import screenshot, site_login
 
 TODAY = date(2026, 11, 23)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def login(page: Page, username: str) -> None:
-    """The site's login page, then the start page sends each role to its place."""
-    page.goto("/accounts/login/?next=/portfolio/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click(".login-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text("项目组合看板")
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
+DASHBOARD = "项目组合看板"
 
 
 def test_the_auditor_and_an_enterprise_see_what_they_may(transactional_db, live_server, new_page):
@@ -39,7 +24,7 @@ def test_the_auditor_and_an_enterprise_see_what_they_may(transactional_db, live_
 
     # when the auditor opens the dashboard
     page = new_page()
-    login(page, "auditor")
+    site_login(page, "auditor", lands_on=DASHBOARD)  # the start page sends auditors there
 
     # then every city and every project is there, each city with its budget lines
     expect(page.locator("section.city")).to_have_count(City.objects.count())
@@ -53,7 +38,7 @@ def test_the_auditor_and_an_enterprise_see_what_they_may(transactional_db, live_
 
     # when enterprise_a opens it in a browser of its own
     page = new_page()
-    login(page, "enterprise_a")
+    site_login(page, "enterprise_a", lands_on=DASHBOARD, next_url="/portfolio/")
 
     # then only its company's projects are there, never enterprise_b's
     expect(page.locator(".scope-note")).to_be_visible()

@@ -8,7 +8,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from contracts.models import Contract, Measurement, Period
@@ -16,19 +15,11 @@ from contracts.selectors import period_sheet
 from contracts.services.measurements import measurement_return
 from portfolio.demo_seed import demo_seed
 from portfolio.models import User
+from tests.browser.pages import screenshot, site_login
 
 TODAY = date(2026, 11, 23)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PHONE = {"width": 390, "height": 844}
-
-
-def login(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click(".login-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text("我的合同")
 
 
 def pdf(name: str) -> dict:
@@ -37,11 +28,6 @@ def pdf(name: str) -> dict:
 
 def value_input(page: Page, code: str):
     return page.locator(f"#kpi-{code} input[type=text]")
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
 
 
 def plausible_figures(period: Period) -> dict[str, str]:
@@ -67,7 +53,7 @@ def test_an_enterprise_fills_submits_and_corrects_a_period_in_the_browser(
     try:
         # when enterprise_a logs in and opens the period from "my contracts"
         page = new_page()
-        login(page, "enterprise_a")
+        site_login(page, "enterprise_a", lands_on="我的合同")
         page.locator(f'a[href="/portal/periods/{period.pk}/"]').first.click()
         expect(page.locator("h1")).to_contain_text(period.label)
 
