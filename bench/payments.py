@@ -2,6 +2,7 @@
 SQL floor, a single GROUP BY over the same measurement rows.
 
     .venv/bin/python bench/payments.py [--sizes 1000 10000] [--repeat 3] [--concurrency 2]
+    .venv/bin/python bench/payments.py --reuse --sizes 10000   # measure again, no rebuild
 
 Needs PostgreSQL and Redis (defaults: the local services; override with DATABASE_URL and
 CELERY_BROKER_URL). The database named in DATABASE_URL is dropped and created again.
@@ -96,8 +97,9 @@ def measure_once(size: int) -> tuple[float, float]:
     return run_seconds, floor_seconds
 
 
-def measure(size: int, repeat: int) -> dict:
-    build(size)
+def measure(size: int, repeat: int, reuse: bool) -> dict:
+    if not reuse:
+        build(size)
     runs, floors = zip(*(measure_once(size) for _ in range(repeat)), strict=True)
     return {
         "size": size,
@@ -113,9 +115,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size (medians shown)")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a previous run of one size built"
+    )
     args = parser.parse_args()
 
-    recreate_database(os.environ["DATABASE_URL"])
+    if not args.reuse:
+        recreate_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -127,7 +133,7 @@ def main() -> None:
     purge_queue()
     worker = WorkerProcess(concurrency=args.concurrency).start()
     try:
-        results = [measure(size, args.repeat) for size in args.sizes]
+        results = [measure(size, args.repeat, args.reuse) for size in args.sizes]
     finally:
         worker.stop()
 

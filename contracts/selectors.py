@@ -137,10 +137,13 @@ def period_mechanism_version(*, period: Period) -> MechanismVersion | None:
 def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> dict[int, dict]:
     """Period id → the period's inputs as the bundle's `evaluations[]` item: its current
     measurements in KPI order (only accepted ones if `accepted_only`) or its deductions inputs.
-    """
+
+    A period is anything with its `pk`, `label` and `performance_points` (a model instance or
+    a named values row)."""
     periods = list(periods)
     docs = {p.pk: {"period": p.label} for p in periods}
-    measurements = Measurement.objects.filter(period__in=periods, is_current=True)
+    period_ids = list(docs)
+    measurements = Measurement.objects.filter(period_id__in=period_ids, is_current=True)
     if accepted_only:
         measurements = measurements.filter(state=Measurement.State.ACCEPTED)
     rows = measurements.order_by("period_id", "kpi__position").values_list(
@@ -152,7 +155,7 @@ def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> d
             if points is not None
             else {"kpi": code, "value": decimal_text(value)}
         )
-    failures = AvailabilityFailure.objects.filter(period__in=periods).order_by(
+    failures = AvailabilityFailure.objects.filter(period_id__in=period_ids).order_by(
         "period_id", "position"
     )
     for f in failures:
@@ -168,7 +171,9 @@ def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> d
     for period in periods:
         if period.performance_points is not None:
             docs[period.pk]["performance_points"] = period.performance_points
-    events = DeductionEvent.objects.filter(period__in=periods).order_by("period_id", "position")
+    events = DeductionEvent.objects.filter(period_id__in=period_ids).order_by(
+        "period_id", "position"
+    )
     for e in events:
         event = {"code": e.code, "quantity": decimal_text(e.quantity)}
         if e.note:

@@ -15,6 +15,7 @@ from decimal import (
     Overflow,
     localcontext,
 )
+from functools import cache
 
 from contracts.engine.errors import EngineInputError
 
@@ -23,21 +24,22 @@ ONE = Decimal(1)
 DISPLAY_PLACES = 10  # scores, coefficients and points as written by Result.as_dict()
 
 
+# Built from explicit values, so neither the caller's context nor decimal.DefaultContext can
+# change a result. localcontext() works on a copy: flags raised in one calculation stay there.
+ENGINE_CONTEXT = Context(
+    prec=34,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+
 def engine_context() -> AbstractContextManager[Context]:
-    """A context built from explicit values, so neither the caller's context nor
-    decimal.DefaultContext can change a result."""
-    return localcontext(
-        Context(
-            prec=34,
-            rounding=ROUND_HALF_EVEN,
-            Emin=-999_999,
-            Emax=999_999,
-            capitals=1,
-            clamp=0,
-            flags=[],
-            traps=[InvalidOperation, DivisionByZero, Overflow],
-        )
-    )
+    return localcontext(ENGINE_CONTEXT)
 
 
 def to_decimal(value: object, where: str) -> Decimal:
@@ -93,8 +95,13 @@ def places_setting(mapping: Mapping, key: str, where: str, default: int | None) 
     return value
 
 
+@cache
+def _quantum(places: int) -> Decimal:
+    return Decimal((0, (1,), -places))
+
+
 def round_half_up(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP)
+    return value.quantize(_quantum(places), rounding=ROUND_HALF_UP)
 
 
 def plain_text(value: Decimal) -> str:

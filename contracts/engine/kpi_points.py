@@ -26,11 +26,11 @@ PARTIAL_STEPS = {
 
 def kpi_points(kpis: list[Mapping], measurements: list[Mapping]) -> dict[str, Decimal]:
     """Points by KPI code, in contract order; every KPI needs exactly one measurement."""
-    codes = [required(kpi, "code", f"kpis[{index}]") for index, kpi in enumerate(kpis)]
+    codes = [_code(kpi, index) for index, kpi in enumerate(kpis)]
     known = set(codes)
     if len(known) != len(codes):
         raise EngineInputError("kpis: KPI codes must be unique")
-    max_points = [_max_points(kpi) for kpi in kpis]
+    max_points = [_term(kpi, "max_points", non_negative) for kpi in kpis]
     max_total = sum(max_points, ZERO)
     if max_total != FULL_SCORE:
         # plain_text: the same message whether max_points came as "5" or as Decimal("5.000000")
@@ -54,62 +54,86 @@ def kpi_points(kpis: list[Mapping], measurements: list[Mapping]) -> dict[str, De
     }
 
 
-def _max_points(kpi: Mapping) -> Decimal:
+# Locations in error messages ("kpis[K01].target") are worded only when a value is wrong:
+# the engine reads hundreds of thousands of values a run, nearly all of them fine.
+ACCEPTS = {to_decimal: lambda number: True, non_negative: ZERO.__le__, positive: ZERO.__lt__}
+
+
+def _code(kpi: Mapping, index: int) -> object:
+    code = kpi.get("code")
+    return code if code is not None else required(kpi, "code", f"kpis[{index}]")
+
+
+def _term(kpi: Mapping, key: str, check=to_decimal) -> Decimal:
+    """A KPI's number, checked by `check` (to_decimal, non_negative or positive)."""
+    value = kpi.get(key)
+    if type(value) is Decimal and value.is_finite() and ACCEPTS[check](value):
+        return value
     where = f"kpis[{kpi['code']}]"
-    return non_negative(required(kpi, "max_points", where), f"{where}.max_points")
+    return check(required(kpi, key, where), f"{where}.{key}")
+
+
+def _measured(kpi: Mapping, measurement: Mapping, key: str) -> Decimal:
+    """The measurement's value or points."""
+    value = measurement.get(key)
+    if type(value) is Decimal and value.is_finite():
+        return value
+    where = f"measurements[{kpi['code']}]"
+    return to_decimal(required(measurement, key, where), f"{where}.{key}")
 
 
 def points_for(kpi: Mapping, measurement: Mapping, max_points: Decimal) -> Decimal:
-    where = f"kpis[{kpi['code']}]"
-    measured_at = f"measurements[{kpi['code']}]"
     rule = kpi.get("rule")
     if rule == "manual":
-        points = to_decimal(required(measurement, "points", measured_at), f"{measured_at}.points")
+        points = _measured(kpi, measurement, "points")
         if not ZERO <= points <= max_points:
             raise EngineInputError(
-                f"{measured_at}.points: {points} outside 0..{plain_text(max_points)}"
+                f"measurements[{kpi['code']}].points: {points} outside 0..{plain_text(max_points)}"
             )
         return points
     if rule not in MEASURED_RULES:
-        raise EngineInputError(f"{where}.rule: unknown rule {rule!r}")
-    actual = to_decimal(required(measurement, "value", measured_at), f"{measured_at}.value")
-    return MEASURED_RULES[rule](kpi, actual, max_points, where)
+        raise EngineInputError(f"kpis[{kpi['code']}].rule: unknown rule {rule!r}")
+    return MEASURED_RULES[rule](kpi, _measured(kpi, measurement, "value"), max_points)
 
 
-def _higher_is_better(kpi: Mapping, where: str) -> bool:
+def _higher_is_better(kpi: Mapping) -> bool:
     direction = kpi.get("direction")
-    if direction not in ("higher", "lower"):
-        raise EngineInputError(f"{where}.direction: must be 'higher' or 'lower'")
-    return direction == "higher"
+    if direction == "higher":
+        return True
+    if direction == "lower":
+        return False
+    raise EngineInputError(f"kpis[{kpi['code']}].direction: must be 'higher' or 'lower'")
 
 
-def _deduct_per_step(kpi: Mapping, actual: Decimal, max_points: Decimal, where: str) -> Decimal:
-    target = to_decimal(required(kpi, "target", where), f"{where}.target")
-    step = positive(required(kpi, "step", where), f"{where}.step")
-    per_step = non_negative(required(kpi, "points_per_step", where), f"{where}.points_per_step")
+def _deduct_per_step(kpi: Mapping, actual: Decimal, max_points: Decimal) -> Decimal:
+    target = _term(kpi, "target")
+    step = _term(kpi, "step", positive)
+    per_step = _term(kpi, "points_per_step", non_negative)
     partial_step = kpi.get("partial_step") or "ceil"
     if partial_step not in PARTIAL_STEPS:
-        raise EngineInputError(f"{where}.partial_step: unknown mode {partial_step!r}")
-    shortfall = target - actual if _higher_is_better(kpi, where) else actual - target
+        raise EngineInputError(f"kpis[{kpi['code']}].partial_step: unknown mode {partial_step!r}")
+    shortfall = target - actual if _higher_is_better(kpi) else actual - target
     if shortfall <= 0:
         return max_points
     steps = PARTIAL_STEPS[partial_step](shortfall / step)
     return max(ZERO, max_points - steps * per_step)
 
 
-def _proportional(kpi: Mapping, actual: Decimal, max_points: Decimal, where: str) -> Decimal:
-    target = to_decimal(required(kpi, "target", where), f"{where}.target")
-    floor = to_decimal(required(kpi, "floor", where), f"{where}.floor")
-    if (target > floor) != _higher_is_better(kpi, where) or target == floor:
-        raise EngineInputError(f"{where}: target must be better than floor in its direction")
+def _proportional(kpi: Mapping, actual: Decimal, max_points: Decimal) -> Decimal:
+    target = _term(kpi, "target")
+    floor = _term(kpi, "floor")
+    if (target > floor) != _higher_is_better(kpi) or target == floor:
+        raise EngineInputError(
+            f"kpis[{kpi['code']}]: target must be better than floor in its direction"
+        )
     # (floor − actual) / (floor − target) for `lower` is the same fraction as for `higher`.
     share = (actual - floor) / (target - floor)
     return max_points * min(ONE, max(ZERO, share))
 
 
-def _threshold(kpi: Mapping, actual: Decimal, max_points: Decimal, where: str) -> Decimal:
-    target = to_decimal(required(kpi, "target", where), f"{where}.target")
-    met = actual >= target if _higher_is_better(kpi, where) else actual <= target
+def _threshold(kpi: Mapping, actual: Decimal, max_points: Decimal) -> Decimal:
+    target = _term(kpi, "target")
+    met = actual >= target if _higher_is_better(kpi) else actual <= target
     return max_points if met else ZERO
 
 

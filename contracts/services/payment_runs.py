@@ -1,5 +1,7 @@
 """Period runs: every contract period with one label computed on the workers, in chunks."""
 
+import itertools
+import math
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -32,11 +34,21 @@ def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -
             state=PaymentRun.State.RUNNING if period_ids else PaymentRun.State.DONE,
             finished_at=None if period_ids else timezone.now(),
         )
-        chunks = [period_ids[i : i + chunk_size] for i in range(0, len(period_ids), chunk_size)]
+        chunks = _even_chunks(period_ids, chunk_size)
         transaction.on_commit(
             lambda: [compute_payment_chunk.delay(run.pk, chunk) for chunk in chunks]
         )
     return run
+
+
+def _even_chunks(period_ids: list[int], chunk_size: int) -> list[list[int]]:
+    """The fewest chunks of at most `chunk_size` whose number is a multiple of the workers,
+    sizes differing by at most one: every worker process computes the same share."""
+    workers = settings.PAYMENT_RUN_WORKERS
+    count = min(len(period_ids), workers * math.ceil(len(period_ids) / (chunk_size * workers)))
+    size, extra = divmod(len(period_ids), count or 1)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [period_ids[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 def payment_run_compute_chunk(*, run_id: int, period_ids: list[int], task_id: str = "") -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,8 @@ from .approvals import ActionRefused
 from .calculation_writes import calculations_upsert
 
 SCORE_PLACES = Decimal("1e-10")
+# What computing reads of a period (`evaluation_documents` reads pk, label, performance_points).
+PERIOD_FIELDS = ["pk", "contract_id", "contract_code", "label", "starts_on", "performance_points"]
 RECOMPUTED_FIELDS = [
     "mechanism_version", "state", "inputs", "result", "score", "grade", "coefficient",
     "full_amount", "deduction", "payable", "computed_at", "computed_by", "computed_via",
@@ -57,14 +60,18 @@ def payments_compute(
             .order_by("pk")
             .values_list("period_id", "state")
         )
+        # Rows, not model instances: a run reads thousands of periods.
         periods = list(
-            Period.objects.filter(pk__in=period_ids).select_related("contract").order_by("pk")
+            Period.objects.filter(pk__in=period_ids)
+            .annotate(contract_code=F("contract__code"))
+            .order_by("pk")
+            .values_list(*PERIOD_FIELDS, named=True)
         )
         terms = mechanism_terms_by_contract(contract_ids={p.contract_id for p in periods})
         evaluations = evaluation_documents(periods=periods, accepted_only=True)
         now = timezone.now()
         for period in periods:
-            where = {"contract": period.contract.code, "period": period.label}
+            where = {"contract": period.contract_code, "period": period.label}
             if period.pk in final:
                 outcome.problems.append({**where, "problem": f"already {final[period.pk]}"})
                 continue
@@ -82,7 +89,7 @@ def payments_compute(
                 continue
             outcome.computed.append(
                 PaymentCalculation(
-                    period=period,
+                    period_id=period.pk,
                     mechanism_version=in_force.version,
                     state=PaymentCalculation.State.COMPUTED,
                     inputs={"evaluation": evaluation},

@@ -12,6 +12,7 @@ from contracts.models import PaymentCalculation, PaymentRun, Period
 from contracts.services.payment_runs import payment_run_start, payment_runs_start_due
 from contracts.services.payments import payment_compute_enqueue
 from contracts.synthetic import MECHANISM, synthetic_kpis, synthetic_portfolio_create
+from contracts.tasks import compute_payment_chunk
 from tests.conftest import EXAMPLE_NAMES
 from tests.worker import wait_until
 
@@ -110,3 +111,27 @@ def test_the_daily_schedule_starts_a_run_when_the_submission_window_closes():
     (run,) = payment_runs_start_due(today=due_on + timedelta(days=1))
     assert (run.label, run.total) == ("2026-Q1", 3)
     assert payment_runs_start_due(today=due_on + timedelta(days=1)) == []  # once per label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("contracts", "chunk_size", "sizes"),
+    [(3, 1000, [2, 1]), (15, 4, [4, 4, 4, 3]), (30, 10, [8, 8, 7, 7])],
+)
+def test_a_run_is_split_into_equal_chunks_one_share_per_worker(
+    contracts, chunk_size, sizes, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given contracts and two worker processes
+    settings.PAYMENT_RUN_WORKERS = 2
+    synthetic_portfolio_create(contracts=contracts)
+    queued = []
+    monkeypatch.setattr(compute_payment_chunk, "delay", lambda run_id, ids: queued.append(ids))
+    # when a run is started
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_run_start(label="2026-Q1", chunk_size=chunk_size)
+    # then its chunks are as many as a multiple of the workers, at most chunk_size, equal
+    # within one, and every period is in exactly one
+    assert sorted(map(len, queued), reverse=True) == sizes
+    assert sorted(pk for chunk in queued for pk in chunk) == list(
+        Period.objects.order_by("pk").values_list("pk", flat=True)
+    )
