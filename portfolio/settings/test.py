@@ -25,6 +25,9 @@ if CELERY_BROKER_URL.startswith("redis://"):
         "visibility_timeout": 5,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        # A worker killed while restoring others' tasks leaves its restore lock behind: held
+        # 300 s by default, it would keep the killed worker's tasks away past the test's wait.
+        "unacked_mutex_expire": 5,
     }
 elif CELERY_BROKER_URL == "filesystem://":
     # Apart from the queue of a `make run` worker on the same checkout.
