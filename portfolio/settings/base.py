@@ -190,6 +190,9 @@ EMAIL_BACKEND = os.environ.get(
 # PDF rendering has a queue of its own, so a slow report never delays payments; its workers
 # recycle their processes (WeasyPrint does not give memory back).
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+# Celery closes a worker's database connection only every this many tasks; in between
+# portfolio.celery closes it by Django's rules (DATABASE_CONN_MAX_AGE, broken connections).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: a render grows a process ~60 MiB a page
 # A period run is split into equal tasks of at most PAYMENT_RUN_CHUNK_SIZE contract periods, as
 # many as a multiple of PAYMENT_RUN_WORKERS (the worker processes computing runs), so every
