@@ -6,6 +6,8 @@ is a failure, never a skip. Locally, PostgreSQL-only tests are skipped with the 
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,15 @@ def celery_worker(transactional_db, _worker_process):
     if not _worker_process.running:
         _worker_process.start()
     return _worker_process
+
+
+@pytest.fixture
+def media(settings):
+    """A media folder of the test's own under var/test-media, removed afterwards (uploaded
+    evidence is stored there)."""
+    base = Path(settings.BASE_DIR) / "var" / "test-media"
+    base.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="media-", dir=base))
+    settings.MEDIA_ROOT = root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)

@@ -2,13 +2,10 @@
 
 import hashlib
 import io
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.utils import translation
 
@@ -17,7 +14,7 @@ from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.uploads import UploadRejected, check_upload, label_from
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
@@ -36,17 +33,6 @@ def zip_of(*names: str) -> bytes:
 
 
 XLSX = zip_of("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml")
-
-
-@pytest.fixture(autouse=True)
-def media(settings):
-    """A media folder of the test's own under var/test-media, removed afterwards."""
-    base = Path(django_settings.BASE_DIR) / "var" / "test-media"
-    base.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="upload-test-", dir=base))
-    settings.MEDIA_ROOT = root
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def stored_files(media: Path) -> list[Path]:

@@ -1,13 +1,9 @@
 """An enterprise with an open period of cn-steps, and a second company with a contract of its
 own (cn-score-coefficient), so that "another company's page" is a real page."""
 
-import shutil
-import tempfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contracts.bundles import bundle_import
@@ -24,13 +20,9 @@ def pdf(name: str = "在线率月报.pdf") -> SimpleUploadedFile:
 
 
 @pytest.fixture(autouse=True)
-def media(settings):
-    base = Path(django_settings.BASE_DIR) / "var" / "test-media"
-    base.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="portal-test-", dir=base))
-    settings.MEDIA_ROOT = root
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
+def _own_media(media):
+    """Every portal test stores its uploads in a media folder of its own."""
+    return media
 
 
 @pytest.fixture
