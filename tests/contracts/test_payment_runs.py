@@ -94,7 +94,13 @@ def test_a_run_survives_its_worker_being_killed(celery_worker):
     assert run.state == PaymentRun.State.RUNNING, "the run ended before the kill: not a test"
     # and a new worker is started
     celery_worker.start()
-    wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
+    try:
+        wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
+    except AssertionError:
+        run.refresh_from_db()
+        said = "".join(celery_worker.output[-80:])
+        stuck = f"run stuck at {run.done}/{run.total}; the worker said:\n{said}"
+        raise AssertionError(stuck) from None
     # then every contract period was computed exactly once, and correctly
     run.refresh_from_db()
     assert (run.done, run.failed) == (600, 0)
