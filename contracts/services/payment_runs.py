@@ -19,13 +19,7 @@ def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -
     from contracts.tasks import compute_payment_chunk  # tasks import services: import late
 
     chunk_size = chunk_size or settings.PAYMENT_RUN_CHUNK_SIZE
-    period_ids = list(
-        Period.objects.filter(label=label)
-        .exclude(state=Period.State.LOCKED)
-        .exclude(calculation__state__in=PaymentCalculation.FINAL_STATES)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    period_ids = list(_computable_periods(label).values_list("pk", flat=True))
     with transaction.atomic():
         run = PaymentRun.objects.create(
             label=label,
@@ -39,6 +33,40 @@ def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -
             lambda: [compute_payment_chunk.delay(run.pk, chunk) for chunk in chunks]
         )
     return run
+
+
+def _computable_periods(label: str):
+    return (
+        Period.objects.filter(label=label)
+        .exclude(state=Period.State.LOCKED)
+        .exclude(calculation__state__in=PaymentCalculation.FINAL_STATES)
+        .order_by("pk")
+    )
+
+
+def payment_runs_resume(*, started_before) -> list[PaymentRun]:
+    """Send again the periods still missing from runs that have been running since before
+    `started_before` (the beat schedule calls this). A broker can lose a task whose worker
+    was killed at the wrong moment (Redis: taken from the queue, not yet recorded as
+    unacknowledged); chunks are idempotent, so a period sent twice is computed once."""
+    from contracts.tasks import compute_payment_chunk  # tasks import services: import late
+
+    stalled = list(
+        PaymentRun.objects.filter(state=PaymentRun.State.RUNNING, created_at__lt=started_before)
+    )
+    for run in stalled:
+        missing = list(
+            _computable_periods(run.label)
+            .exclude(calculation__run=run)
+            .values_list("pk", flat=True)
+        )
+        chunks = _even_chunks(missing, settings.PAYMENT_RUN_CHUNK_SIZE)
+        transaction.on_commit(
+            lambda run=run, chunks=chunks: [
+                compute_payment_chunk.delay(run.pk, chunk) for chunk in chunks
+            ]
+        )
+    return stalled
 
 
 def _even_chunks(period_ids: list[int], chunk_size: int) -> list[list[int]]:

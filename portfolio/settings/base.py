@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.start_due_payment_runs",
         "schedule": crontab(hour=1, minute=0),
     },
+    # A run still running this long after its start has its missing periods sent again.
+    "resume-stalled-payment-runs": {
+        "task": "contracts.tasks.resume_stalled_payment_runs",
+        "schedule": crontab(minute="*/10"),
+    },
     "send-submission-reminders": {
         "task": "contracts.tasks.send_submission_reminders",
         "schedule": crontab(hour=8, minute=0),
@@ -199,6 +204,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB: a render grows a process ~6
 # process gets the same share. Each task has a fixed cost: 1,000 beat 500 (docs/benchmarks.md).
 PAYMENT_RUN_CHUNK_SIZE = int(os.environ.get("PAYMENT_RUN_CHUNK_SIZE", "1000"))
 PAYMENT_RUN_WORKERS = int(os.environ.get("PAYMENT_RUN_WORKERS", "2"))
+# Minutes after its start a run still running is resumed (its missing periods sent again).
+PAYMENT_RUN_RESUME_MINUTES = int(os.environ.get("PAYMENT_RUN_RESUME_MINUTES", "30"))
 
 # Days after a period ends by which the enterprise must submit its measurements.
 PERIOD_SUBMISSION_DAYS = int(os.environ.get("PERIOD_SUBMISSION_DAYS", "15"))

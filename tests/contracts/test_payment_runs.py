@@ -5,11 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from contracts import engine
 from contracts.bundles import bundle_import
 from contracts.models import PaymentCalculation, PaymentRun, Period
-from contracts.services.payment_runs import payment_run_start, payment_runs_start_due
+from contracts.services.payment_runs import (
+    payment_run_start,
+    payment_runs_resume,
+    payment_runs_start_due,
+)
 from contracts.services.payments import payment_compute_enqueue
 from contracts.synthetic import MECHANISM, synthetic_kpis, synthetic_portfolio_create
 from contracts.tasks import compute_payment_chunk
@@ -92,8 +97,11 @@ def test_a_run_survives_its_worker_being_killed(celery_worker):
     celery_worker.kill()
     run.refresh_from_db()
     assert run.state == PaymentRun.State.RUNNING, "the run ended before the kill: not a test"
-    # and a new worker is started
+    # and a new worker is started, and the stalled run resumed as the beat schedule would (the
+    # broker redelivers what the dead worker held, but Redis can lose a task taken from the
+    # queue and not yet recorded as unacknowledged: seen here once in a few runs)
     celery_worker.start()
+    assert payment_runs_resume(started_before=timezone.now()) == [run]
     try:
         wait_until(lambda: PaymentRun.objects.get(pk=run.pk).state == PaymentRun.State.DONE)
     except AssertionError:
@@ -105,6 +113,21 @@ def test_a_run_survives_its_worker_being_killed(celery_worker):
     run.refresh_from_db()
     assert (run.done, run.failed) == (600, 0)
     assert PaymentCalculation.objects.filter(run=run).count() == 600
+    assert_every_calculation_matches(expected_results(evaluations))
+
+
+def test_a_run_whose_tasks_were_lost_is_resumed(celery_worker):
+    # given a run whose tasks never reached a worker, and a run just started
+    evaluations = synthetic_portfolio_create(contracts=20)
+    lost = PaymentRun.objects.create(label="2026-Q1", total=20, state=PaymentRun.State.RUNNING)
+    started_before = timezone.now()
+    PaymentRun.objects.create(label="2026-Q1", total=20, state=PaymentRun.State.RUNNING)
+    # when stalled runs are resumed
+    resumed = payment_runs_resume(started_before=started_before)
+    # then only the older one is, and its worker computes every period
+    assert resumed == [lost]
+    wait_until(lambda: PaymentRun.objects.get(pk=lost.pk).state == PaymentRun.State.DONE)
+    assert PaymentCalculation.objects.filter(run=lost).count() == 20
     assert_every_calculation_matches(expected_results(evaluations))
 
 
