@@ -112,9 +112,7 @@ def test_the_favicon_is_served_where_browsers_ask(client):
 
 
 def test_an_expected_refusal_is_logged_as_one_line(client, django_user_model, caplog):
-    # given a logged-in user without a role, who may not open the admin's payment list
-    from django.contrib.admin.views.decorators import staff_member_required  # noqa: F401
-
+    # given a logged-in user without a role
     from portfolio.log_filters import ExpectedRefusalsOneLine
 
     client.force_login(django_user_model.objects.create_user("nobody", password="x-Long-pass-1"))
