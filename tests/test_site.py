@@ -106,9 +106,12 @@ def test_model_names_are_chinese_by_default_and_english_on_request(admin_client)
 
 
 def test_the_favicon_is_served_where_browsers_ask(client):
-    answer = client.get("/favicon.ico", follow=True)
-    assert answer.status_code == 200
-    assert b"<svg" in b"".join(answer.streaming_content)
+    from django.contrib.staticfiles import finders
+
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer["Location"] == "/static/portfolio/favicon.svg"
+    assert "<svg" in Path(finders.find("portfolio/favicon.svg")).read_text()
 
 
 def test_an_expected_refusal_is_logged_as_one_line(client, django_user_model, caplog):
