@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from contracts.api.views import IsOfficial
 from contracts.models import Contract
+from portfolio.api.exports import ExportableListMixin
 from portfolio.filtersets import FilterSet
 from portfolio.models import City
 
@@ -100,7 +101,9 @@ class ReportTextsSerializer(serializers.Serializer):
     )
 
 
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(
+    ExportableListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
