@@ -7,15 +7,19 @@ from django.utils import timezone
 
 from reports.charts import budget_chart, chart_labels, score_payable_chart
 
+from .forms import DashboardFilterForm
 from .selectors import dashboard_cities, dashboard_project
 
 
 @login_required
 def index(request):
     today = timezone.localdate()
-    cities = dashboard_cities(user=request.user, today=today)
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    page = dashboard_cities(
+        user=request.user, today=today, filters=form.filters(), page=request.GET.get("page", 1)
+    )
     labels = chart_labels()
-    for city in cities:
+    for city in page.cities:
         this_year = city.fiscal_years[0]
         city.chart = (
             budget_chart(
@@ -26,16 +30,17 @@ def index(request):
             if this_year.general_expenditure
             else ""
         )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "dashboard/index.html",
         {
-            "cities": cities,
+            "form": form,
+            "page": page,
+            "cities": page.cities,
+            "query": query.urlencode(),
             "today": today,
-            "projects": sum(len(c.projects) for c in cities),
-            "investment": sum(c.investment for c in cities),
-            "awaiting": sum(c.awaiting for c in cities),
-            "flagged": sum(len(c.flags) + sum(len(p.flags) for p in c.projects) for c in cities),
             "is_enterprise": request.user.role == request.user.Role.ENTERPRISE,
         },
     )
