@@ -95,7 +95,7 @@ def csv_lines(columns: Sequence[Column], rows: Iterable[dict]) -> Iterator[str]:
         writer.writerow(cells)
         return buffer.getvalue()
 
-    yield CSV_BOM + line([safe_text(c.header) for c in columns])
+    yield CSV_BOM + line([safe_text(str(c.header)) for c in columns])
     for row in rows:
         yield line([_csv_cell(row.get(c.key), c.kind) for c in columns])
 
@@ -104,7 +104,7 @@ def xlsx_file(columns: Sequence[Column], rows: Iterable[dict], *, title: str):
     """The XLSX document in a temporary file (positioned at its start), whatever the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([safe_text(c.header) for c in columns])
+    sheet.append([safe_text(str(c.header)) for c in columns])
     for row in rows:
         sheet.append([_xlsx_cell(sheet, row.get(c.key), c.kind) for c in columns])
     output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)

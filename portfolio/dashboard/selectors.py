@@ -148,7 +148,12 @@ def pinyin_key(name: str) -> tuple[str, str]:
 
 
 def dashboard_cities(
-    *, user, today: date, filters: DashboardFilters | None = None, page: int | str = 1
+    *,
+    user,
+    today: date,
+    filters: DashboardFilters | None = None,
+    page: int | str = 1,
+    per_page: int = CITIES_PER_PAGE,
 ) -> DashboardPage:
     """The cities with a project the user may see that passes the filters, CITIES_PER_PAGE a
     page in pinyin order: each city's budget lines this year and the next ones, its flags, and
@@ -173,7 +178,7 @@ def dashboard_cities(
         {row.project.city_id: row.project.city for row in project_rows.values()}.values(),
         key=lambda city: pinyin_key(city.name),
     )
-    paginator = Paginator(cities, CITIES_PER_PAGE)
+    paginator = Paginator(cities, per_page)
     current = paginator.get_page(page)
     fiscal = city_fiscal_years(
         city_ids=[c.pk for c in current.object_list], years=_fiscal_window(today)

@@ -118,3 +118,44 @@ def test_cities_beyond_a_page_are_on_the_next_page(client, people, django_assert
     assert len(second.context["cities"]) == CITIES_PER_PAGE + 6 - CITIES_PER_PAGE
     assert first.context["page"].paginator.count == CITIES_PER_PAGE + 6
     assert not set(city_names(first)) & set(city_names(second))
+
+
+@pytest.mark.parametrize("table", ["cities", "projects"])
+def test_the_dashboard_tables_export_as_filtered(demo, table):
+    import csv
+    import io
+
+    import openpyxl
+
+    # given the auditor's dashboard filtered to one city
+    demo.force_login(User.objects.get(username="auditor"))
+    city = Project.objects.select_related("city").first().city
+    shown = demo.get(INDEX, {"city": city.name}).context["cities"]
+
+    # when its tables are exported with the same filter
+    url = reverse("dashboard:export", args=[table, "csv"])
+    text = b"".join(demo.get(url, {"city": city.name}).streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    book = b"".join(demo.get(reverse("dashboard:export", args=[table, "xlsx"])).streaming_content)
+
+    # then they hold the filtered rows, money as numbers in XLSX
+    assert rows and {r["城市"] for r in rows} == {city.name}
+    expected = (
+        sum(len(c.fiscal_years) for c in shown)
+        if table == "cities"
+        else sum(len(p.contracts) for c in shown for p in c.projects)
+    )
+    assert len(rows) == expected
+    sheet = openpyxl.load_workbook(io.BytesIO(book)).active
+    money = next(c for c in sheet[2] if c.number_format == "#,##0.00")
+    assert money.data_type == "n"
+
+
+def test_an_enterprise_exports_only_its_own_projects(demo):
+    demo.force_login(User.objects.get(username="enterprise_a"))
+    other = Project.objects.filter(
+        contracts__private_party=User.objects.get(username="enterprise_b").party
+    )
+    url = reverse("dashboard:export", args=["projects", "csv"])
+    text = b"".join(demo.get(url).streaming_content).decode()
+    assert all(p.code not in text for p in other)
