@@ -21,7 +21,9 @@ from contracts.services.payments import payments_compute
 from portfolio.models import CityBudget
 from portfolio.money import money_text
 from reports import charts
+from reports.models import Report
 from reports.rendering import report_title
+from reports.selectors import SNAPSHOT_FORMAT, inputs_hash
 from reports.services import report_render, report_request, report_texts_update
 from tests.contracts.conftest import person
 from tests.reports.conftest import pdf_attachment, pdf_reader, pdf_text
@@ -254,3 +256,15 @@ def test_charts_draw_provisional_periods_hollow_and_say_so():
     assert svg.count(hollow) == 2  # the provisional bar and its legend swatch
     assert svg.count('fill="#ffffff" stroke="#c0392b"') == 1  # its score point
     assert "Payable (provisional)" in svg or "应付金额（暂定）" in svg
+
+
+def test_a_report_made_in_the_previous_format_gets_a_new_version(year):
+    # given a report stored before this format (its snapshot says ppp-report/2)
+    report, _created = report_request(contract=year["contract"], period_label="2026-Q2")
+    old = dict(report.inputs, format="ppp-report/2")
+    Report.objects.filter(pk=report.pk).update(inputs=old, inputs_hash=inputs_hash(old))
+    # when it is asked for again
+    again, created = report_request(contract=year["contract"], period_label="2026-Q2")
+    # then the current format makes the subject's next version; the old one stays
+    assert created and again.version == 2 and again.inputs["format"] == SNAPSHOT_FORMAT
+    assert Report.objects.filter(subject=report.subject).count() == 2
