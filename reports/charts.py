@@ -17,7 +17,8 @@ INK = "#333333"
 def chart_labels() -> dict:
     """The charts' words in the active language."""
     return {
-        "payable": _("Payable"),
+        "payable": _("Payable (final)"),
+        "provisional": _("Payable (provisional)"),
         "full_amount": _("Full amount"),
         "score": _("Score"),
         "money_axis": _("10,000 yuan"),
@@ -49,7 +50,9 @@ def _nice_max(value: float) -> float:
 
 def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=230) -> str:
     """Bars: the payable of each period (left axis, 万元); line: the score (right axis,
-    0–100). `history` items: {"period", "score", "payable", "full_amount"}."""
+    0–100). A final period's bar and point are filled, a provisional one's hollow and dashed.
+    `history` items: {"period", "status", "score", "payable", "full_amount"} and optionally
+    "score_text" (the score as printed; else "score")."""
     left, right, top, bottom = 58, 44, 24, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(history), 1)
@@ -84,9 +87,10 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
             f'width="{bar_w:.1f}" height="{full_h:.1f}" fill="none" stroke="{BAR}" '
             f'stroke-dasharray="2,2" stroke-width="0.8"/>'
         )
+        final = h["status"] == "final"
         parts.append(
             f'<rect x="{x_mid - bar_w / 2:.1f}" y="{top + plot_h - pay_h:.1f}" '
-            f'width="{bar_w:.1f}" height="{pay_h:.1f}" fill="{BAR}"/>'
+            f'width="{bar_w:.1f}" height="{pay_h:.1f}" {_payable_style(final)}/>'
         )
         parts.append(
             f'<text x="{x_mid:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {FONT} '
@@ -94,15 +98,19 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
         )
         if h["score"] is not None:
             y = top + plot_h * (1 - _num(h["score"]) / 100)
-            points.append((x_mid, y, h["score"]))
+            points.append((x_mid, y, h.get("score_text", h["score"]), final))
     if points:
         parts.append(
             f'<polyline fill="none" stroke="{LINE}" stroke-width="1.5" points="'
-            + " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y, _score, _final in points)
             + '"/>'
         )
-        for x, y, score in points:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{LINE}"/>')
+        for x, y, score, final in points:
+            fill = LINE if final else "#ffffff"
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{2.5 if final else 3}" fill="{fill}" '
+                f'stroke="{LINE}" stroke-width="1.2"/>'
+            )
             parts.append(
                 f'<text x="{x:.1f}" y="{y - 5:.1f}" text-anchor="middle" {FONT} '
                 f'fill="{LINE}">{escape(str(score))}</text>'
@@ -112,17 +120,12 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
         f'stroke="{INK}" stroke-width="0.8"/>'
     )
     legend_y = height - 8
+    parts.append(_legend(left, legend_y, labels))
     parts.append(
-        f'<rect x="{left}" y="{legend_y - 8}" width="10" height="8" fill="{BAR}"/>'
-        f'<text x="{left + 14}" y="{legend_y}" {FONT} fill="{INK}">'
-        f"{escape(str(labels['payable']))}</text>"
-        f'<rect x="{left + 150}" y="{legend_y - 8}" width="10" height="8" fill="none" '
-        f'stroke="{BAR}" stroke-dasharray="2,2"/>'
-        f'<text x="{left + 164}" y="{legend_y}" {FONT} fill="{INK}">'
-        f"{escape(str(labels['full_amount']))}</text>"
-        f'<line x1="{left + 300}" y1="{legend_y - 4}" x2="{left + 312}" y2="{legend_y - 4}" '
+        f'<line x1="{left + 420}" y1="{legend_y - 4}" x2="{left + 432}" y2="{legend_y - 4}" '
         f'stroke="{LINE}" stroke-width="1.5"/>'
-        f'<text x="{left + 316}" y="{legend_y}" {FONT} fill="{INK}">'
+        f'<circle cx="{left + 426}" cy="{legend_y - 4}" r="2.5" fill="{LINE}"/>'
+        f'<text x="{left + 436}" y="{legend_y}" {FONT} fill="{INK}">'
         f"{escape(str(labels['score']))}</text>"
     )
     parts.append(
@@ -133,12 +136,41 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
     return "".join(parts)
 
 
+def _payable_style(final: bool) -> str:
+    """Final payables filled; provisional ones hollow with a dashed outline."""
+    if final:
+        return f'fill="{BAR}"'
+    return f'fill="#ffffff" stroke="{BAR}" stroke-width="1" stroke-dasharray="3,1.5"'
+
+
+def _legend(x: float, y: float, labels: dict) -> str:
+    """Final payable, provisional payable, full amount: three swatches in a row."""
+    swatches = (
+        (_payable_style(True), labels["payable"]),
+        (_payable_style(False), labels["provisional"]),
+        (
+            f'fill="none" stroke="{BAR}" stroke-dasharray="2,2" stroke-width="0.8"',
+            labels["full_amount"],
+        ),
+    )
+    return "".join(
+        f'<rect x="{x + 140 * i}" y="{y - 8}" width="10" height="8" {style}/>'
+        f'<text x="{x + 140 * i + 14}" y="{y}" {FONT} fill="{INK}">{escape(str(text))}</text>'
+        for i, (style, text) in enumerate(swatches)
+    )
+
+
+def _full(row: dict) -> float:
+    return _num(row["final"]["full_amount"]) + _num(row["provisional"]["full_amount"])
+
+
 def portfolio_chart(contracts: list[dict], *, labels: dict, width=640, row_h=18) -> str:
-    """Horizontal bars, one per contract: the year's payable inside its full amount (万元)."""
+    """Horizontal bars, one per contract: the year's final payable (filled), then its
+    provisional payable (hollow, dashed), inside the full amount of both (万元)."""
     left, right, top = 150, 60, 20
     height = top + row_h * max(len(contracts), 1) + 28
     plot_w = width - left - right
-    money_max = _nice_max(max((_num(c["full_amount"]) for c in contracts), default=0))
+    money_max = _nice_max(max((_full(c) for c in contracts), default=0))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" class="chart">'
@@ -153,29 +185,32 @@ def portfolio_chart(contracts: list[dict], *, labels: dict, width=640, row_h=18)
         )
     for i, c in enumerate(contracts):
         y = top + row_h * i
-        full_w = plot_w * _num(c["full_amount"]) / money_max
-        pay_w = plot_w * _num(c["payable"]) / money_max
-        label = c["code"]
+        full_w = plot_w * _full(c) / money_max
+        final_w = plot_w * _num(c["final"]["payable"]) / money_max
+        provisional_w = plot_w * _num(c["provisional"]["payable"]) / money_max
+        latest = c["latest_text"] or {}
+        note = f"{latest.get('grade', '')} {latest.get('score', '')}".strip()
         parts.append(
             f'<text x="{left - 6}" y="{y + row_h * 0.65:.1f}" text-anchor="end" {FONT} '
-            f'fill="{INK}">{escape(label)}</text>'
+            f'fill="{INK}">{escape(c["code"])}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{full_w:.1f}" height="{row_h - 6}" '
             f'fill="none" stroke="{BAR}" stroke-dasharray="2,2" stroke-width="0.8"/>'
-            f'<rect x="{left}" y="{y + 3}" width="{pay_w:.1f}" height="{row_h - 6}" '
-            f'fill="{BAR}"/>'
+            f'<rect x="{left}" y="{y + 3}" width="{final_w:.1f}" height="{row_h - 6}" '
+            f"{_payable_style(True)}/>"
+        )
+        if provisional_w:
+            parts.append(
+                f'<rect x="{left + final_w:.1f}" y="{y + 4}" width="{provisional_w:.1f}" '
+                f'height="{row_h - 8}" {_payable_style(False)}/>'
+            )
+        parts.append(
             f'<text x="{left + full_w + 4:.1f}" y="{y + row_h * 0.65:.1f}" {FONT} '
-            f'fill="{INK}">{escape(c["grade"] or "")} {escape(c["score"] or "")}</text>'
+            f'fill="{INK}">{escape(note)}</text>'
         )
     legend_y = height - 6
     parts.append(
-        f'<rect x="{left}" y="{legend_y - 8}" width="10" height="8" fill="{BAR}"/>'
-        f'<text x="{left + 14}" y="{legend_y}" {FONT} fill="{INK}">'
-        f"{escape(str(labels['payable']))}</text>"
-        f'<rect x="{left + 150}" y="{legend_y - 8}" width="10" height="8" fill="none" '
-        f'stroke="{BAR}" stroke-dasharray="2,2"/>'
-        f'<text x="{left + 164}" y="{legend_y}" {FONT} fill="{INK}">'
-        f"{escape(str(labels['full_amount']))}</text>"
-        f'<text x="{width - 4}" y="{legend_y}" text-anchor="end" {FONT} fill="{INK}">'
+        _legend(left, legend_y, labels)
+        + f'<text x="{width - 4}" y="{legend_y}" text-anchor="end" {FONT} fill="{INK}">'
         f"{escape(str(labels['money_axis']))}</text></svg>"
     )
     return "".join(parts)

@@ -29,6 +29,16 @@ from contracts.selectors import decimal_text
 from .selectors import OcdsContractData
 
 OCDS_VERSION = "1.1"
+# The OCDS for PPPs profile's extensions whose fields or codes the export uses, with the
+# extension.json URLs the profile pins (../shared/ocds/ppp-profile/extensions.md): declared in
+# the package so that a validator reads those fields as extension fields, not unknown ones.
+_OCP = "https://raw.githubusercontent.com/open-contracting"
+EXTENSIONS = {
+    "metrics": f"{_OCP}/ocds_metrics_extension/master/extension.json",
+    "performance_failures": f"{_OCP}/ocds_performance_failures/master/extension.json",
+    "signatories": f"{_OCP}/ocds_contract_signatories_extension/master/extension.json",
+    "ppp": f"{_OCP}-extensions/ocds_ppp_extension/master/extension.json",
+}
 CENT = Decimal("0.01")
 EXACT_FLOAT_DIGITS = 15
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -390,10 +400,31 @@ def ocds_release_package(
 ) -> dict:
     """A release package of the contracts' releases, published now."""
     today = today or timezone.localdate()
+    releases = [release(data, today=today) for data in contracts_data]
     return {
         "uri": uri,
         "version": OCDS_VERSION,
+        "extensions": extensions_used(releases),
         "publishedDate": moment(timezone.now()),
         "publisher": {"name": settings.OCDS_PUBLISHER_NAME},
-        "releases": [release(data, today=today) for data in contracts_data],
+        "releases": releases,
     }
+
+
+def extensions_used(releases: list[dict]) -> list[str]:
+    """The extension.json URLs of the extensions whose fields or codes the releases use:
+    agreed and observed metrics (metrics), performance failures, signatories, and the party
+    role privateParty (the PPP extension's code)."""
+    used = set()
+    for item in releases:
+        if any("privateParty" in party["roles"] for party in item["parties"]):
+            used.add("ppp")
+        for contract in item.get("contracts", []):
+            implementation = contract.get("implementation", {})
+            if contract.get("agreedMetrics") or implementation.get("metrics"):
+                used.add("metrics")
+            if implementation.get("performanceFailures"):
+                used.add("performance_failures")
+            if contract.get("signatories"):
+                used.add("signatories")
+    return [url for name, url in EXTENSIONS.items() if name in used]

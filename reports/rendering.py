@@ -17,13 +17,17 @@ from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from contracts.engine.decimals import round_half_up
 from contracts.models import Decision, PaymentCalculation
 from contracts.selectors import line_description, line_kind_label
+from portfolio.models import User
+from portfolio.money import money_text
 
 from . import charts
-from .selectors import report_attachment
+from .selectors import FINAL, PROVISIONAL, RETURNED, report_attachment
 
 ASSETS_DIR = (Path(__file__).resolve().parent / "static" / "reports").resolve()
 MIME_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
@@ -65,6 +69,59 @@ def money(value) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+# MoF grades (contracts/engine/grades.py) in the report's language: "Excellent (优)" in English.
+GRADES = {
+    "优": gettext_lazy("Excellent (优)"),
+    "良": gettext_lazy("Good (良)"),
+    "中": gettext_lazy("Fair (中)"),
+    "差": gettext_lazy("Poor (差)"),
+}
+# KPI units the contracts write in Chinese, in the report's language ("%" and others as given).
+UNITS = {
+    "分": pgettext_lazy("unit", "points"),
+    "秒": pgettext_lazy("unit", "seconds"),
+    "毫秒": pgettext_lazy("unit", "ms"),
+    "分钟": pgettext_lazy("unit", "minutes"),
+    "小时": pgettext_lazy("unit", "hours"),
+    "天": pgettext_lazy("unit", "days"),
+    "次": pgettext_lazy("unit", "times"),
+}
+STATUS_LABELS = {
+    FINAL: gettext_lazy("final"),
+    PROVISIONAL: gettext_lazy("provisional"),
+    RETURNED: gettext_lazy("returned for recomputation"),
+}
+
+
+def grade_label(grade: str | None) -> str:
+    return str(GRADES.get(grade, grade)) if grade else "—"
+
+
+def unit_label(unit: str) -> str:
+    return str(UNITS.get(unit, unit))
+
+
+def score_text(score: str | None, places: int) -> str:
+    """The score to the places the mechanism uses (half-up), e.g. 78.58125 → "78.58"."""
+    return "—" if score in (None, "") else str(round_half_up(Decimal(score), places))
+
+
+def status_label(status: str, state: str) -> str:
+    """ "final (paid)", "provisional (prepared)", "returned for recomputation"."""
+    if status == RETURNED:
+        return str(STATUS_LABELS[status])
+    return f"{STATUS_LABELS[status]} ({PaymentCalculation.State(state).label})"
+
+
+def signatory_text(person: dict | None) -> str:
+    """ "王敏 (official (approver), 长沙市数据资源管理局)"."""
+    if not person:
+        return "—"
+    role = User.Role(person["role"]).label if person["role"] else ""
+    details = ", ".join(str(part) for part in (role, person["party"]) if part)
+    return f"{person['name']} ({details})" if details else person["name"]
+
+
 def when(value) -> str:
     if not value:
         return "—"
@@ -78,62 +135,112 @@ def blocks(rows: list, size: int = TABLE_BLOCK_ROWS) -> list[list]:
 
 def contract_context(document: dict, report) -> dict:
     calc = document["calculation"]
+    places = calc["score_places"]
     rows = [
-        {**row, "evidence": [{**e, "short": e["sha256"][:12]} for e in row["evidence"]]}
+        {
+            **row,
+            "unit_text": unit_label(row["unit"]),
+            "points_text": score_text(row["points"], places),
+            "evidence": [{**e, "short": e["sha256"][:12]} for e in row["evidence"]],
+        }
         for row in document["kpi_rows"]
+    ]
+    score = score_text(calc["score"], places)
+    history = [
+        {**h, "score_text": score_text(h["score"], h["score_places"])} for h in document["history"]
     ]
     return {
         "doc": document,
         "report": report,
+        "title": report_title(report),
         "calc": calc,
+        "status": calc["status"],
+        "status_text": status_label(calc["status"], calc["state"]),
         "state_label": PaymentCalculation.State(calc["state"]).label,
-        "amounts": {name: money(calc[name]) for name in ("full_amount", "deduction", "payable")},
-        "times": {name: when(calc[name]) for name in ("computed_at", "prepared_at", "approved_at")},
+        "score": score,
+        "score_rounded": calc["score"] is not None and Decimal(score) != Decimal(calc["score"]),
+        "grade": grade_label(calc["grade"]),
+        "amounts": {
+            name: money_text(calc[name]) for name in ("full_amount", "deduction", "payable")
+        },
+        "times": {"computed_at": when(calc["computed_at"])},
         "kpi_blocks": blocks(rows),
         "lines": [
             {
                 **line,
-                "amount_text": money(line["amount"]),
+                "amount_text": money_text(line["amount"]),
                 "kind_label": line_kind_label(line["kind"]),
                 "description_text": line_description(line),
             }
             for line in document["lines"]
         ],
-        "decisions": [
-            {**d, "at_text": when(d["at"]), "label": Decision.Action(d["action"]).label}
-            for d in document["decisions"]
+        "approvals": [
+            {
+                **a,
+                "at_text": when(a["at"]),
+                "label": Decision.Action(a["action"]).label,
+                "by_text": signatory_text(a["by"]),
+            }
+            for a in document["approvals"]
         ],
-        "chart": charts.score_payable_chart(document["history"], labels=charts.chart_labels()),
+        "texts": {
+            name: {**shown, "borrowed": shown["language"] != report.language}
+            for name, shown in document["texts_shown"].items()
+        },
+        "returned_periods": [h["period"] for h in history if h["status"] == RETURNED],
+        "chart": charts.score_payable_chart(
+            [h for h in history if h["status"] != RETURNED], labels=charts.chart_labels()
+        ),
+    }
+
+
+def _sums_texts(sums: dict) -> dict:
+    return {
+        "periods": sums["periods"],
+        **{name: money_text(sums[name]) for name in ("full_amount", "payable", "deduction")},
     }
 
 
 def portfolio_context(document: dict, report) -> dict:
-    rows = [
-        {
-            **row,
-            "full_text": money(row["full_amount"]),
-            "payable_text": money(row["payable"]),
-            "state_label": PaymentCalculation.State(row["state"]).label,
-        }
-        for row in document["contracts"]
-    ]
-    budget = document["budget"]
+    rows = []
+    for row in document["contracts"]:
+        latest = row["latest"]
+        rows.append(
+            {
+                **row,
+                "final_text": _sums_texts(row[FINAL]),
+                "provisional_text": _sums_texts(row[PROVISIONAL]),
+                "latest_text": latest
+                and {
+                    "period": latest["period"],
+                    "score": score_text(latest["score"], latest["score_places"]),
+                    "grade": grade_label(latest["grade"]),
+                    "status": latest["status"],
+                    "status_text": status_label(latest["status"], latest["state"]),
+                },
+            }
+        )
+    budget, totals = document["budget"], document["totals"]
     return {
         "doc": document,
         "report": report,
+        "title": report_title(report),
         "row_blocks": blocks(rows),
-        "totals": {name: money(document["totals"][name]) for name in ("full_amount", "payable")}
-        | {"deduction": money(document["totals"]["deduction"])},
+        "totals": {
+            FINAL: _sums_texts(totals[FINAL]),
+            PROVISIONAL: _sums_texts(totals[PROVISIONAL]),
+            "returned": totals["returned"],
+        },
         "budget": {
             **budget,
             "over_10": budget["share"] is not None
             and Decimal(budget["share"]) > settings.FISCAL_CEILING_PERCENT,
             **{
-                f"{name}_text": money(budget[name])
+                f"{name}_text": money_text(budget[name])
                 for name in ("general_expenditure", "obligations", "limit_10", "limit_5")
             },
         },
-        "chart": charts.portfolio_chart(document["contracts"], labels=charts.chart_labels()),
+        "chart": charts.portfolio_chart(rows, labels=charts.chart_labels()),
         "budget_chart": charts.budget_chart(budget, labels=charts.chart_labels())
         if budget["general_expenditure"]
         else "",
@@ -178,8 +285,9 @@ def report_title(report) -> str:
                 "contract": document["contract"]["title"],
                 "period": document["period"]["label"],
             }
+        english = report.language == "en" and document["city"]["name_en"]
         return _("PPP portfolio report: %(city)s, %(year)s") % {
-            "city": document["city"]["name"],
+            "city": document["city"]["name_en"] if english else document["city"]["name"],
             "year": document["year"],
         }
 

@@ -4,6 +4,7 @@ alone, now or years later."""
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,8 +30,33 @@ from portfolio.selectors import city_fiscal_years
 from .models import Report
 
 # Bumped when the snapshot's shape or the templates change what a report shows.
-SNAPSHOT_FORMAT = "ppp-report/2"
+# ppp-report/3: every figure's status (final / provisional / returned), score places, people
+# with their roles, texts falling back to the other language.
+SNAPSHOT_FORMAT = "ppp-report/3"
 HISTORY_PERIODS = 12
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Places a score is shown to when the mechanism sets no `score_places` (the engine then keeps
+# it exact; the exact value stays in the embedded JSON).
+SCORE_PLACES_SHOWN = 2
+
+FINAL = "final"
+PROVISIONAL = "provisional"
+RETURNED = "returned"
+
+
+def figure_status(state: str) -> str:
+    """A payment's figures are final once approved or paid; returned ones are void until
+    recomputed; computed or prepared ones are provisional (they may still change)."""
+    if state in PaymentCalculation.FINAL_STATES:
+        return FINAL
+    if state == PaymentCalculation.State.RETURNED:
+        return RETURNED
+    return PROVISIONAL
+
+
+def score_places(definition: dict | None) -> int:
+    places = (definition or {}).get("score_places")
+    return places if isinstance(places, int) and places >= 0 else SCORE_PLACES_SHOWN
 
 
 def canonical_json(data) -> str:
@@ -44,9 +70,24 @@ def inputs_hash(data) -> str:
 
 
 def _person(user) -> str | None:
+    """A person by full name — a Chinese one family name first, unspaced (张伟) — and by the
+    login name only for an account that has no name."""
     if user is None:
         return None
+    if CJK.search(user.last_name + user.first_name):
+        return (user.last_name + user.first_name).strip()
     return user.get_full_name() or user.username
+
+
+def _signatory(user) -> dict | None:
+    """Who signed a step: name, role (a `User.Role` value) and the party they act for."""
+    if user is None:
+        return None
+    return {
+        "name": _person(user),
+        "role": user.role,
+        "party": user.party.name if user.party else "",
+    }
 
 
 def _dec(value) -> str | None:
@@ -64,8 +105,8 @@ def contract_report_document(*, period: Period, language: str) -> dict:
         "period__contract__government_party",
         "period__contract__private_party",
         "mechanism_version",
-        "prepared_by",
-        "approved_by",
+        "prepared_by__party",
+        "approved_by__party",
     ).get(period=period)
     contract, project = calculation.period.contract, calculation.period.contract.project
     review = payment_review(calculation=calculation)
@@ -82,7 +123,14 @@ def contract_report_document(*, period: Period, language: str) -> dict:
             period__contract=contract, period__starts_on__lte=period.starts_on
         )
         .order_by("-period__starts_on")
-        .values_list("period__label", "score", "payable", "full_amount")[:HISTORY_PERIODS]
+        .values_list(
+            "period__label",
+            "score",
+            "payable",
+            "full_amount",
+            "state",
+            "mechanism_version__definition__score_places",
+        )[:HISTORY_PERIODS]
     )
     kpi_rows = [
         {
@@ -147,17 +195,15 @@ def contract_report_document(*, period: Period, language: str) -> dict:
         },
         "calculation": {
             "state": calculation.state,
+            "status": figure_status(calculation.state),
             "score": _dec(calculation.score),
+            "score_places": score_places(version.definition),
             "grade": calculation.grade,
             "coefficient": _dec(calculation.coefficient),
             "full_amount": _dec(calculation.full_amount),
             "deduction": _dec(calculation.deduction),
             "payable": _dec(calculation.payable),
             "computed_at": _when(calculation.computed_at),
-            "prepared_by": _person(calculation.prepared_by),
-            "prepared_at": _when(calculation.prepared_at),
-            "approved_by": _person(calculation.approved_by),
-            "approved_at": _when(calculation.approved_at),
             "paid_reference": calculation.paid_reference,
             "paid_on": calculation.paid_on,
             # The engine's full input and output: embedded in the PDF as calculation.json.
@@ -169,42 +215,80 @@ def contract_report_document(*, period: Period, language: str) -> dict:
             {key: line[key] for key in ("kind", "code", "description", "inputs", "amount")}
             for line in review["lines"]
         ],
-        "decisions": [
-            {
-                "action": d.action,
-                "user": _person(d.user),
-                "at": _when(d.created_at),
-                "reason": d.reason,
-            }
-            for d in Decision.objects.filter(period=period).select_related("user")
-        ],
+        "approvals": _approvals(calculation, period),
         "history": [
             {
                 "period": label,
+                "state": state,
+                "status": figure_status(state),
                 "score": _dec(score),
+                "score_places": score_places({"score_places": places}),
                 "payable": _dec(payable),
                 "full_amount": _dec(full),
             }
-            for label, score, payable, full in reversed(history)
+            for label, score, payable, full, state, places in reversed(history)
         ],
     }
 
 
+def _approvals(calculation: PaymentCalculation, period: Period) -> list[dict]:
+    """Every decision on the period, once, in order, each by a named person with their role.
+    A preparation or approval recorded on the payment without its decision (an imported
+    history) is listed from the payment."""
+    rows = [
+        {
+            "action": d.action,
+            "by": _signatory(d.user),
+            "at": _when(d.created_at),
+            "reason": d.reason,
+        }
+        for d in Decision.objects.filter(period=period).select_related("user__party")
+    ]
+    for action, user, moment in (
+        (Decision.Action.PREPARE, calculation.prepared_by, calculation.prepared_at),
+        (Decision.Action.APPROVE, calculation.approved_by, calculation.approved_at),
+    ):
+        if user is not None and not any(row["action"] == action for row in rows):
+            rows.append(
+                {"action": action, "by": _signatory(user), "at": _when(moment), "reason": ""}
+            )
+    return sorted(rows, key=lambda row: row["at"] or "")
+
+
+def _sums() -> dict:
+    return {"periods": 0, "full_amount": Decimal(0), "payable": Decimal(0)}
+
+
+def _sums_text(sums: dict) -> dict:
+    return {
+        "periods": sums["periods"],
+        "full_amount": _dec(sums["full_amount"]),
+        "payable": _dec(sums["payable"]),
+        "deduction": _dec(sums["full_amount"] - sums["payable"]),
+    }
+
+
 def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
-    """Every contract of the city with payments for periods ending in `year`: the latest
-    period's score and grade, the year's full amounts and payables; and the year's payment
-    obligations under all the city's contracts against its budget."""
+    """Every contract of the city with payments for periods ending in `year`: the figures of
+    its approved and paid periods (final: the totals), apart from those computed or prepared
+    (provisional), and the periods returned for recomputation (left out); the latest
+    evaluated period's score and grade; and the year's payment obligations under all the
+    city's contracts against its budget."""
     calculations = (
         PaymentCalculation.objects.filter(
             period__contract__project__city=city, period__ends_on__year=year
         )
-        .select_related("period__contract__project", "period__contract__private_party")
+        .select_related(
+            "period__contract__project", "period__contract__private_party", "mechanism_version"
+        )
         .order_by("period__contract__code", "period__starts_on")
     )
     rows: dict[str, dict] = {}
-    totals = defaultdict(Decimal)
+    totals = {FINAL: _sums(), PROVISIONAL: _sums()}
+    returned = []
     for c in calculations:
         contract = c.period.contract
+        status = figure_status(c.state)
         row = rows.setdefault(
             contract.code,
             {
@@ -212,26 +296,18 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
                 "title": contract.title,
                 "project": contract.project.name,
                 "private_party": contract.private_party.name,
-                "periods": 0,
-                "full_amount": Decimal(0),
-                "payable": Decimal(0),
+                FINAL: _sums(),
+                PROVISIONAL: _sums(),
+                "returned": [],
+                "latest": None,
                 "calculations": [],
             },
-        )
-        row["periods"] += 1
-        row["full_amount"] += c.full_amount
-        row["payable"] += c.payable
-        # Ordered by start: the last one seen is the latest period of the year.
-        row.update(
-            latest_period=c.period.label,
-            score=_dec(c.score),
-            grade=c.grade,
-            state=c.state,
         )
         row["calculations"].append(
             {
                 "period": c.period.label,
                 "state": c.state,
+                "status": status,
                 "full_amount": _dec(c.full_amount),
                 "payable": _dec(c.payable),
                 "score": _dec(c.score),
@@ -239,8 +315,23 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
                 "inputs": c.inputs,
             }
         )
-        totals["full_amount"] += c.full_amount
-        totals["payable"] += c.payable
+        if status == RETURNED:
+            row["returned"].append(c.period.label)
+            returned.append({"contract": contract.code, "period": c.period.label})
+            continue
+        for sums in (row[status], totals[status]):
+            sums["periods"] += 1
+            sums["full_amount"] += c.full_amount
+            sums["payable"] += c.payable
+        # Ordered by start: the last one seen is the latest evaluated period of the year.
+        row["latest"] = {
+            "period": c.period.label,
+            "score": _dec(c.score),
+            "score_places": score_places(c.mechanism_version.definition),
+            "grade": c.grade,
+            "state": c.state,
+            "status": status,
+        }
     (fiscal,) = city_fiscal_years(city_ids=[city.pk], years=[year])[city.pk]
     return {
         "format": SNAPSHOT_FORMAT,
@@ -249,18 +340,15 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
         "city": {"name": city.name, "name_en": city.name_en, "province": city.province},
         "year": year,
         "contracts": [
-            {
-                **row,
-                "full_amount": _dec(row["full_amount"]),
-                "payable": _dec(row["payable"]),
-            }
+            {**row, FINAL: _sums_text(row[FINAL]), PROVISIONAL: _sums_text(row[PROVISIONAL])}
             for row in rows.values()
         ],
+        # The totals are the final figures; provisional ones are summed apart, never added.
         "totals": {
             "contracts": len(rows),
-            "full_amount": _dec(totals["full_amount"]),
-            "payable": _dec(totals["payable"]),
-            "deduction": _dec(totals["full_amount"] - totals["payable"]),
+            FINAL: _sums_text(totals[FINAL]),
+            PROVISIONAL: _sums_text(totals[PROVISIONAL]),
+            "returned": returned,
         },
         "budget": {
             "general_expenditure": _dec(fiscal.general_expenditure),
@@ -282,16 +370,43 @@ def report_attachment(document: dict) -> tuple[str, str]:
             "contract": document["contract"]["code"],
             "period": document["period"]["label"],
             "state": calculation["state"],
+            "status": calculation["status"],
             "inputs": calculation["inputs"],
             "result": calculation["result"],
+            "history": [
+                {key: row[key] for key in ("period", "state", "status", "score", "payable")}
+                for row in document["history"]
+            ],
         }
         return "calculation.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     data = {
         "city": document["city"]["name"],
         "year": document["year"],
         "contracts": {row["code"]: row["calculations"] for row in document["contracts"]},
+        "totals": document["totals"],
+        "obligations": document["budget"]["obligations"],
     }
     return "calculations.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def texts_shown(*, period: Period, language: str, texts: dict) -> dict:
+    """问题及原因 and 建议 as the report prints them: its own, or where one is empty, the
+    other language's current text of the same period, marked with its language."""
+    shown = {}
+    # Two languages: the other one's current report (the one whose texts were given last).
+    other = (
+        Report.objects.filter(kind=Report.Kind.CONTRACT, period=period)
+        .exclude(language=language)
+        .defer("inputs")
+        .current_first()
+        .first()
+    )
+    for name in ("findings", "recommendations"):
+        if texts[name] or other is None or not getattr(other, name):
+            shown[name] = {"text": texts[name], "language": language}
+        else:
+            shown[name] = {"text": getattr(other, name), "language": other.language}
+    return shown
 
 
 def period_reports(*, period: Period) -> list[dict]:

@@ -20,7 +20,12 @@ from contracts.models import Contract, PaymentCalculation, Period
 from portfolio.models import City
 
 from .models import Report
-from .selectors import contract_report_document, inputs_hash, portfolio_report_document
+from .selectors import (
+    contract_report_document,
+    inputs_hash,
+    portfolio_report_document,
+    texts_shown,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +87,10 @@ def report_request(
     texts_set_at = timezone.now() if texts_given else (source.texts_set_at if source else None)
     if kind == Report.Kind.CONTRACT:
         document = contract_report_document(period=subject_fields["period"], language=language)
+        # What the other language's report has is part of the inputs where this one has none.
+        document["texts_shown"] = texts_shown(
+            period=subject_fields["period"], language=language, texts=texts
+        )
     else:
         document = portfolio_report_document(city=city, year=year, language=language)
     document["texts"] = texts

@@ -128,3 +128,85 @@ def _reference_problems(release: dict) -> Iterator[str]:
             ids = [item.get("id") for item in implementation.get(key, [])]
             if len(ids) != len(set(ids)):
                 yield f"{at}.implementation.{key}: ids are not unique"
+
+
+# Extensions: the fields core OCDS 1.1.5 does not define, and which profile extension defines
+# each (from the extensions' own documentation), and the codelists' "Extension" column.
+EXTENSION_OF_FIELD = {
+    "agreedMetrics": "metrics",
+    "metrics": "metrics",
+    "performanceFailures": "performance_failures",
+    "signatories": "signatories",
+}
+EXTENSION_OF_CODELIST_SOURCE = {"OCDS for PPPs Extension": "ppp"}
+
+
+@cache
+def extension_urls() -> dict[str, str]:
+    """id → extension.json URL, read from the table in ppp-profile/extensions.md."""
+    text = (OCDS_DIR / "ppp-profile" / "extensions.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| ")]
+    return {
+        cells[0].strip(): cells[2].strip() + "extension.json"
+        for cells in rows
+        if cells[2].strip().startswith("https://")
+    }
+
+
+def undefined_fields(data, schema: dict, root: dict, path: str = "$") -> Iterator[str]:
+    """Paths of the fields in `data` that `schema` does not define (objects without
+    `properties` in the schema, e.g. free-form dimensions, are not looked into)."""
+    while "$ref" in schema:
+        schema = root["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+    if isinstance(data, dict) and "properties" in schema:
+        for key, value in data.items():
+            if key in schema["properties"]:
+                yield from undefined_fields(value, schema["properties"][key], root, f"{path}.{key}")
+            else:
+                yield f"{path}.{key}"
+    elif isinstance(data, list) and "items" in schema:
+        for index, item in enumerate(data):
+            yield from undefined_fields(item, schema["items"], root, f"{path}[{index}]")
+
+
+def release_fields_outside(package: dict, schema_file) -> list[str]:
+    """Fields of the package's releases that the release schema in `schema_file` lacks."""
+    schema = _load(schema_file)
+    return [
+        problem
+        for index, release in enumerate(package["releases"])
+        for problem in undefined_fields(release, schema, schema, f"$.releases[{index}]")
+    ]
+
+
+def extensions_needed(package: dict) -> set[str]:
+    """The profile extensions whose fields (those core lacks) or codes the package uses."""
+    core = OCDS_DIR / "standard-1.1.5" / "release-schema.json"
+    # A field no extension defines is reported by extension_problems as undefined.
+    fields = {path.rsplit(".", 1)[-1] for path in release_fields_outside(package, core)}
+    needed = {EXTENSION_OF_FIELD[field] for field in fields if field in EXTENSION_OF_FIELD}
+    profile = _load(OCDS_DIR / "ppp-profile" / "release-schema.json")
+    for release in package["releases"]:
+        for _path, value, name in _coded_values(release, profile, profile, "$"):
+            with (CODELISTS_DIR / name).open(encoding="utf-8") as file:
+                source = {row["Code"]: row.get("Extension") for row in csv.DictReader(file)}
+            if source.get(value) in EXTENSION_OF_CODELIST_SOURCE:
+                needed.add(EXTENSION_OF_CODELIST_SOURCE[source[value]])
+    return needed
+
+
+def extension_problems(package: dict) -> list[str]:
+    """Every field defined by the profile's merged schema, and the package's `extensions`
+    exactly the extension.json URLs of the extensions it uses."""
+    problems = [
+        f"{path}: not defined in the PPP profile's release schema"
+        for path in release_fields_outside(
+            package, OCDS_DIR / "ppp-profile" / "release-schema.json"
+        )
+    ]
+    urls = extension_urls()
+    wanted = {urls[name] for name in extensions_needed(package)}
+    declared = set(package.get("extensions", []))
+    problems += [f"$.extensions: {url} is not declared" for url in sorted(wanted - declared)]
+    problems += [f"$.extensions: {url} is declared but unused" for url in sorted(declared - wanted)]
+    return problems

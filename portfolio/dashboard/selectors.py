@@ -20,6 +20,7 @@ from contracts.compliance import ComplianceFlags, Flag, compliance_flags
 from contracts.models import Contract, Milestone, PaymentCalculation
 from portfolio.models import City, Project
 from portfolio.selectors import FiscalYear, city_fiscal_years
+from reports.selectors import figure_status
 
 # Payments computed or prepared: an official still has to approve them.
 AWAITING_APPROVAL = [PaymentCalculation.State.COMPUTED, PaymentCalculation.State.PREPARED]
@@ -279,6 +280,8 @@ def dashboard_project(*, user, project_id: int, today: date) -> ProjectPage | No
                 "payable": payable,
                 "full_amount": full_amount,
                 "state": PaymentCalculation.State(state).label,
+                # final (approved, paid) or not: the chart draws the others hollow
+                "status": figure_status(state),
             }
         )
     return ProjectPage(

@@ -27,7 +27,7 @@ from reports.ocds import money, ocds_release_package
 from reports.selectors import ocds_contracts_data
 from tests.conftest import EXAMPLE_NAMES
 from tests.contracts.conftest import person
-from tests.ocds_validation import ocds_errors
+from tests.ocds_validation import extension_problems, extension_urls, ocds_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,8 @@ def test_every_demo_contract_exports_valid_ocds(tmp_path):
 
     # then the package is valid, with one release per contract and every part filled somewhere
     assert ocds_errors(package) == []
+    # every field is the profile's, and the extensions that define them are declared
+    assert extension_problems(package) == []
     assert len(package["releases"]) == Contract.objects.count()
     filled = {
         key
@@ -99,14 +101,44 @@ def test_every_example_contract_exports_valid_ocds(name, example):
     # when it is exported
     package = export(contract.code)
 
-    # then it is valid, and its deductions and payments are there
+    # then it is valid, declares its extensions, and its deductions and payments are there
     assert ocds_errors(package) == []
+    assert extension_problems(package) == []
     implementation = package["releases"][0]["contracts"][0]["implementation"]
     payable = PaymentCalculation.objects.get(period__contract=contract).payable
     assert implementation["transactions"][0]["value"] == money(payable, contract.currency)
     assert implementation["transactions"][1]["value"]["amount"] == -100.5
     assert implementation["performanceFailures"]
     assert all(f["penaltyPaid"] for f in implementation["performanceFailures"])
+
+
+def test_the_package_declares_the_profile_extensions_whose_fields_it_uses(example):
+    # given a contract with metrics, payments and deductions
+    contract = bundle_import(document=example("cn-steps")).contract
+    payments_compute(period_ids=list(contract.periods.values_list("pk", flat=True)), via="command")
+    pay_everything(contract)
+    # when
+    package = export(contract.code)
+    # then exactly these four, with the URLs the profile lists
+    urls = extension_urls()
+    assert package["extensions"] == [
+        urls[name] for name in ("metrics", "performance_failures", "signatories", "ppp")
+    ]
+    # and the check notices a missing declaration and a field nobody defines
+    broken = copy.deepcopy(package)
+    broken["extensions"].remove(urls["signatories"])
+    broken["releases"][0]["contracts"][0]["kpiScore"] = 1
+    assert extension_problems(broken) == [
+        "$.releases[0].contracts[0].kpiScore: not defined in the PPP profile's release schema",
+        f"$.extensions: {urls['signatories']} is not declared",
+    ]
+
+
+def test_a_contract_without_observations_declares_no_performance_failures(example):
+    contract = bundle_import(document=example("cn-steps")).contract  # nothing computed
+    package = export(contract.code)
+    assert extension_urls()["performance_failures"] not in package["extensions"]
+    assert extension_problems(package) == []
 
 
 def test_the_release_maps_the_contract(example, settings):

@@ -214,9 +214,21 @@ def test_the_url_fetcher_serves_the_print_css():
     assert b"Noto Sans CJK SC" in response.read()
 
 
+def portfolio_document(city: str) -> dict:
+    """The least a portfolio snapshot needs to be attached to a PDF."""
+    return {
+        "kind": "portfolio",
+        "city": {"name": city},
+        "year": 2026,
+        "contracts": [],
+        "totals": {},
+        "budget": {"obligations": None},
+    }
+
+
 def test_a_page_asking_for_a_remote_file_fails_instead_of_fetching_it():
     html = '<html><body><img src="http://127.0.0.1:9/x.png">中文</body></html>'
-    document = {"kind": "portfolio", "city": {"name": "x"}, "year": 2026, "contracts": []}
+    document = portfolio_document("x")
     with pytest.raises(BaseException, match="Error fetching"):
         rendering.html_to_pdf(html, document=document, title="t")
 
@@ -226,7 +238,7 @@ def test_a_chinese_page_renders_in_well_under_a_second():
         '<html><head><link rel="stylesheet" href="print.css"></head><body>'
         "<h1>佛山市城市内涝积水监测预警PPP项目</h1>" + "<p>综合评价结论:应付金额。</p>" * 40
     )
-    document = {"kind": "portfolio", "city": {"name": "佛山"}, "year": 2026, "contracts": []}
+    document = portfolio_document("佛山")
     rendering.html_to_pdf(html, document=document, title="warm-up")
     started = time.perf_counter()
     result = rendering.html_to_pdf(html, document=document, title="t")
