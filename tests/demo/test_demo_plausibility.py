@@ -22,15 +22,18 @@ TODAY = datetime.date(2026, 11, 23)
 State = PaymentCalculation.State
 
 
+def midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
 def period_end(period: Period) -> datetime.datetime:
-    day = period.ends_on + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day))
+    return midnight(period.ends_on + datetime.timedelta(days=1))
 
 
 @pytest.fixture
 def seeded(media):
     demo_seed(today=TODAY)
-    return timezone.make_aware(datetime.datetime(TODAY.year, TODAY.month, TODAY.day))
+    return midnight(TODAY)
 
 
 def test_payments_were_prepared_approved_and_paid_in_order_by_two_officials(seeded):
@@ -125,9 +128,10 @@ def test_recent_periods_have_evidence_files_stored_and_hashed(seeded):
         assert evidence.uploaded_by_id == evidence.measurement.submitted_by_id
         assert evidence.uploaded_at < evidence.measurement.submitted_at
         if evidence.content_type == "application/pdf":
-            assert evidence.measurement.period.label in PdfReader(io.BytesIO(content)).pages[
-                0
-            ].extract_text()
+            assert (
+                evidence.measurement.period.label
+                in PdfReader(io.BytesIO(content)).pages[0].extract_text()
+            )
         else:
             assert Image.open(io.BytesIO(content)).size == (320, 120)
 
