@@ -1,4 +1,5 @@
 from django.db.models import F
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from contracts.models import (
@@ -111,7 +112,7 @@ class MeasurementSubmitSerializer(serializers.Serializer):
     def validate(self, data):
         if ("value" in data) == ("points" in data):
             raise serializers.ValidationError(
-                "give either value (measured KPIs) or points (manual)"
+                _("give either value (measured KPIs) or points (manual)")
             )
         return data
 
