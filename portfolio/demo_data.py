@@ -109,13 +109,20 @@ AUDITOR_PARTY = {
     "credit_code": _org_code("12", _REGION["长沙"], "长沙市财政局绩效评价中心"),
 }
 
+# first_name holds the whole name, family name first: Django's get_full_name() joins
+# "first last" with a space, which would print a Chinese name backwards (晓峰 刘).
 DEMO_USERS: list[dict] = [
-    {"username": "gov_preparer", "role": "preparer", "party_name": PREPARER_AGENCY},
-    {"username": "gov_approver", "role": "approver", "party_name": PREPARER_AGENCY},
-    {"username": "enterprise_a", "role": "enterprise", "party_name": COMPANIES["A"][0]},
-    {"username": "enterprise_b", "role": "enterprise", "party_name": COMPANIES["B"][0]},
-    {"username": "auditor", "role": "auditor", "party_name": AUDITOR_PARTY["name"]},
-]
+    {"username": "gov_preparer", "role": "preparer", "party_name": PREPARER_AGENCY,
+     "first_name": "刘晓峰", "email": "liu.xiaofeng@sjj.changsha.gov.example"},
+    {"username": "gov_approver", "role": "approver", "party_name": PREPARER_AGENCY,
+     "first_name": "陈静", "email": "chen.jing@sjj.changsha.gov.example"},
+    {"username": "enterprise_a", "role": "enterprise", "party_name": COMPANIES["A"][0],
+     "first_name": "张伟", "email": "zhang.wei@hnzl.example"},
+    {"username": "enterprise_b", "role": "enterprise", "party_name": COMPANIES["B"][0],
+     "first_name": "李娜", "email": "li.na@zcsk.example"},
+    {"username": "auditor", "role": "auditor", "party_name": AUDITOR_PARTY["name"],
+     "first_name": "周敏", "email": "zhou.min@jxpj.changsha.gov.example"},
+]  # fmt: skip
 
 # --- KPI templates per sector -----------------------------------------------------------
 # Each sector's set adds up to 100 points and uses the rules a real 绩效考核办法 would:
@@ -579,7 +586,8 @@ def _deduction_inputs(mechanism: dict, areas: dict, quality: Decimal, rng) -> di
                     "failures_in_period": count,
                 }
             )
-        out["availability_failures"] = failures
+        if failures:  # no empty lists: a stored period has none to compare with on re-import
+            out["availability_failures"] = failures
     if "performance_points" in mechanism:
         out["performance_points"] = int(badness * rng.uniform(15, 45))
     if "event_rates" in mechanism:
@@ -588,7 +596,8 @@ def _deduction_inputs(mechanism: dict, areas: dict, quality: Decimal, rng) -> di
             quantity = int(badness * rng.uniform(0, 1.5) * EVENT_QUANTITIES[rate["code"]])
             if quantity:
                 events.append({"code": rate["code"], "quantity": str(quantity)})
-        out["events"] = events
+        if events:
+            out["events"] = events
     return out
 
 
@@ -653,3 +662,56 @@ def _bundle(p: dict, today: datetime.date) -> dict:
 def demo_bundles(today: datetime.date) -> list[dict]:
     """The demo portfolio as of ``today``: one bundle per project, in PROJECTS order."""
     return [_bundle(p, today) for p in PROJECTS]
+
+
+# --- The people behind the history ----------------------------------------------------------
+# Every other agency has a preparer and an approver, every other company one member of staff:
+# they submitted, reviewed and decided the demo's history. They cannot log in (no password).
+
+_SURNAMES = [
+    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
+    ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
+    ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("罗", "luo"),
+]  # fmt: skip
+_GIVEN_NAMES = [
+    ("建华", "jianhua"), ("海燕", "haiyan"), ("志强", "zhiqiang"), ("秀英", "xiuying"),
+    ("晓明", "xiaoming"), ("丽华", "lihua"), ("国庆", "guoqing"), ("红梅", "hongmei"),
+    ("宇航", "yuhang"), ("思远", "siyuan"), ("雪梅", "xuemei"), ("俊杰", "junjie"),
+    ("文博", "wenbo"), ("佳怡", "jiayi"), ("振东", "zhendong"), ("慧敏", "huimin"),
+]  # fmt: skip
+
+
+def _person(username: str, role: str, party_name: str, domain: str) -> dict:
+    rng = _rng("person", username)
+    surname, surname_py = rng.choice(_SURNAMES)
+    given, given_py = rng.choice(_GIVEN_NAMES)
+    return {
+        "username": username,
+        "role": role,
+        "party_name": party_name,
+        "first_name": surname + given,
+        "email": f"{surname_py}.{given_py}@{domain}",
+    }
+
+
+def demo_people() -> list[dict]:
+    """The officials and enterprise staff of the parties the demo users do not act for."""
+    demo_parties = {u["party_name"] for u in DEMO_USERS}
+    people, seen = [], set()
+    for p in PROJECTS:
+        prefix = p["code"].lower().replace("-", "_")
+        agency, company_key = PROJECT_PARTIES[p["code"]]
+        if agency not in demo_parties | seen:
+            seen.add(agency)
+            domain = f"{p['code'].split('-')[0].lower()}.gov.example"
+            people += [
+                _person(f"{prefix}_preparer", "preparer", agency, domain),
+                _person(f"{prefix}_approver", "approver", agency, domain),
+            ]
+        company = COMPANIES[company_key][0]
+        if company not in demo_parties | seen:
+            seen.add(company)
+            domain = f"{company_key.lower()}.example"
+            people.append(_person(f"{company_key.lower().replace('-', '_')}_staff",
+                                  "enterprise", company, domain))  # fmt: skip
+    return people

@@ -26,8 +26,9 @@ def party_upsert(*, kind: str, name: str, credit_code: str = "") -> Party:
     return party
 
 
-def user_upsert(*, username: str, party: Party, role: str, password: str, **fields) -> User:
-    """Create or update a person acting for `party`; officials may log into the admin."""
+def user_upsert(*, username: str, party: Party, role: str, password: str | None, **fields) -> User:
+    """Create or update a person acting for `party`; officials may log into the admin.
+    Without a password (None) the person cannot log in at all."""
     user, _ = User.objects.get_or_create(username=username)
     user.party, user.role = party, role
     user.is_staff = role in (User.Role.PREPARER, User.Role.APPROVER)

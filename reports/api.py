@@ -9,6 +9,7 @@ checked against the caller's scope of contracts / cities before anything is made
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -73,7 +74,7 @@ class ReportRequestSerializer(serializers.Serializer):
         city_given = bool(data.get("city") and data.get("year"))
         if contract_given == city_given:
             raise serializers.ValidationError(
-                'give {"contract", "period"} or {"city", "year"}, not both'
+                _('give {"contract", "period"} or {"city", "year"}, not both')
             )
         return data
 
@@ -162,7 +163,7 @@ class ReportViewSet(
         report = self.get_object()
         if report.kind != Report.Kind.CONTRACT:
             return Response(
-                {"detail": "only a contract report has problems and recommendations"},
+                {"detail": _("only a contract report has problems and recommendations")},
                 status=status.HTTP_409_CONFLICT,
             )
         serializer = ReportTextsSerializer(data=request.data)
@@ -197,7 +198,8 @@ class ReportViewSet(
         report = self.get_object()
         if report.state != Report.State.READY:
             return Response(
-                {"detail": f"report is {report.state}"}, status=status.HTTP_409_CONFLICT
+                {"detail": _("The report is %(state)s.") % {"state": report.get_state_display()}},
+                status=status.HTTP_409_CONFLICT,
             )
         response = FileResponse(
             report.file.open("rb"),

@@ -61,20 +61,26 @@ def report_request(
     or still pending/rendering; a failed one is queued again). Findings and recommendations
     not given are those given last for the subject (copied forward to new versions)."""
     if language not in Report.Language.values:
-        raise ReportRefused(f"unknown language: {language}")
+        raise ReportRefused(_("unknown language: %(language)s") % {"language": language})
     if contract is not None:
         period = Period.objects.filter(contract=contract, label=period_label).first()
         if period is None:
-            raise ReportRefused(f"{contract.code} has no period {period_label}")
+            raise ReportRefused(
+                _("%(contract)s has no period %(period)s")
+                % {"contract": contract.code, "period": period_label}
+            )
         if not PaymentCalculation.objects.filter(period=period).exists():
-            raise ReportRefused(f"{contract.code} {period_label}: no payment computed yet")
+            raise ReportRefused(
+                _("%(contract)s %(period)s: no payment computed yet")
+                % {"contract": contract.code, "period": period_label}
+            )
         kind, subject_fields = Report.Kind.CONTRACT, {"contract": contract, "period": period}
         subject = _subject(kind=kind, language=language, period=period)
     elif city is not None and year is not None:
         kind, subject_fields = Report.Kind.PORTFOLIO, {"city": city, "year": year}
         subject = _subject(kind=kind, language=language, city=city, year=year)
     else:
-        raise ReportRefused("a report is of a contract and period, or of a city and year")
+        raise ReportRefused(_("a report is of a contract and period, or of a city and year"))
 
     texts_given = findings is not None or recommendations is not None
     source = Report.objects.filter(subject=subject).current_first().first()
@@ -129,7 +135,7 @@ def report_request(
         except IntegrityError:
             # Another request made this version (or these inputs) first: look again.
             continue
-    raise ReportRefused("too many concurrent requests for this report; try again")
+    raise ReportRefused(_("too many concurrent requests for this report; try again"))
 
 
 def _encoder():

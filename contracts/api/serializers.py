@@ -118,7 +118,7 @@ class MeasurementSubmitSerializer(serializers.Serializer):
     def validate(self, data):
         if ("value" in data) == ("points" in data):
             raise serializers.ValidationError(
-                "give either value (measured KPIs) or points (manual)"
+                _("give either value (measured KPIs) or points (manual)")
             )
         return data
 

@@ -7,6 +7,8 @@ as the admin; a refusal by a service (wrong state, four eyes…) answers 409 wit
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -49,14 +51,14 @@ NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scop
 
 
 class IsOfficial(permissions.BasePermission):
-    message = "Officials only."
+    message = gettext_lazy("Officials only.")
 
     def has_permission(self, request, view):
         return request.user.is_authenticated and request.user.role in OFFICIAL_ROLES
 
 
 class IsEnterprise(permissions.BasePermission):
-    message = "Enterprise staff only."
+    message = gettext_lazy("Enterprise staff only.")
 
     def has_permission(self, request, view):
         return request.user.is_authenticated and request.user.role == "enterprise"
@@ -335,7 +337,7 @@ class BundleView(APIView):
                 raise NotFound  # another agency's contract: outside the caller's scope
             if not _is_own_agency(request.data, request.user.party):
                 self.permission_denied(
-                    request, message="You may import only your agency's contracts."
+                    request, message=_("You may import only your agency's contracts.")
                 )
         try:
             result = bundle_import(document=request.data, user=request.user)

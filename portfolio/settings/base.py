@@ -125,6 +125,7 @@ REST_FRAMEWORK = {
         "uploads": os.environ.get("API_THROTTLE_UPLOADS", "60/min"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "portfolio.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PPP smart-city portfolio API",

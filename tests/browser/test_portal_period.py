@@ -94,7 +94,7 @@ def test_an_enterprise_fills_submits_and_corrects_a_period_in_the_browser(
         # then the enterprise sees why and who, and only that item is open again
         note = page.locator("#kpi-OUT-1 .return-note")
         expect(note).to_contain_text("月报未加盖公章")
-        expect(note).to_contain_text("gov_preparer")
+        expect(note).to_contain_text("刘晓峰")  # gov_preparer, by name
         expect(page.locator(".kpi-item input[type=text]")).to_have_count(1)
         screenshot(page, "portal-returned.png")
 
