@@ -21,6 +21,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from contracts.models import Decision, PaymentCalculation
 from contracts.selectors import line_description, line_kind_label
+from portfolio.money import money_text as money
 
 from . import charts
 from .selectors import report_attachment
@@ -56,13 +57,6 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(
             path.as_uri(), path.read_bytes(), headers={"Content-Type": mime_type}
         )
-
-
-def money(value) -> str:
-    """ "3552000.00" → "3,552,000.00" (amounts stay exact: formatted from the decimal text)."""
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value):,.2f}"
 
 
 def when(value) -> str:
