@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import engine
-from contracts.bundles import bundle_import
+from contracts.bundles import BundleInvalid, bundle_import
 from contracts.models import MechanismVersion, PaymentCalculation, Period
 from contracts.services.payments import payments_compute
 from contracts.synthetic import synthetic_kpis, synthetic_portfolio_create
@@ -83,6 +83,8 @@ def within_bundle_rules(mechanism: dict, kpis: list[dict], evaluation: dict) -> 
         evaluation["measurements"] = [
             m for m in evaluation["measurements"] if m["kpi"] not in empty
         ]
+    if "cap_fraction" in mechanism and Decimal(mechanism["cap_fraction"]) == 0:
+        mechanism["cap_fraction"] = "0.5"
     for rate in mechanism.get("event_rates", []):
         rate["name"] = f"事件{rate['code']}"
     if "performance_points" in mechanism:
@@ -129,7 +131,10 @@ def bundle(mechanism: dict, kpis: list[dict], evaluation: dict) -> dict:
 
 
 def compute_and_read_back(document: dict) -> PaymentCalculation:
-    bundle_import(document=document)
+    try:
+        bundle_import(document=document)
+    except BundleInvalid as invalid:  # say which rule a generated case broke
+        pytest.fail(f"generated bundle refused: {invalid.errors}")
     code = document["contract"]["code"]
     periods = Period.objects.filter(contract__code=code)
     outcome = payments_compute(period_ids=list(periods.values_list("pk", flat=True)), via="command")
