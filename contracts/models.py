@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.fields import MoneyField
 from portfolio.models import Party, Project
 
 # Targets, actual values and points: up to 6 decimal places is plenty for any KPI.
@@ -441,9 +442,6 @@ class Evidence(models.Model):
         return f"{self.original_name} ({self.sha256[:12]})"
 
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
-
 class PaymentRun(models.Model):
     """One computation of every contract due in a period (a label such as 2026-Q2), fanned
     out over the workers in chunks; progress is `done` (+ `failed`) of `total`."""
@@ -539,9 +537,9 @@ class PaymentCalculation(models.Model):
     score = models.DecimalField(_("score"), max_digits=20, decimal_places=10, null=True)
     grade = models.CharField(_("grade"), max_length=2, blank=True)
     coefficient = models.DecimalField(_("coefficient"), max_digits=20, decimal_places=10, null=True)
-    full_amount = models.DecimalField(_("full amount"), **MONEY)
-    deduction = models.DecimalField(_("deduction"), **MONEY)
-    payable = models.DecimalField(_("payable"), **MONEY)
+    full_amount = MoneyField(_("full amount"))
+    deduction = MoneyField(_("deduction"))
+    payable = MoneyField(_("payable"))
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -655,9 +653,7 @@ class PaymentAdjustment(models.Model):
         related_name="adjustments",
         verbose_name=_("payment calculation"),
     )
-    amount = models.DecimalField(
-        _("amount"), help_text=_("positive: paid in addition; negative: recovered"), **MONEY
-    )
+    amount = MoneyField(_("amount"), help_text=_("positive: paid in addition; negative: recovered"))
     reason = models.TextField(_("reason"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")

@@ -5,7 +5,7 @@ engine's inputs, so what is exported is exactly what a calculation reads.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -121,17 +121,25 @@ def mechanism_terms_by_contract(*, contract_ids: Iterable[int]) -> dict[int, lis
     return terms
 
 
+def version_in_force(versions: Sequence[MechanismVersion], day: date) -> MechanismVersion:
+    """The one rule for which mechanism applies on `day`: of a contract's versions, oldest
+    first, the latest that took effect by then (else the first: a period before any)."""
+    in_force = [v for v in versions if v.effective_from <= day]
+    return in_force[-1] if in_force else versions[0]
+
+
 def terms_in_force(terms: list[MechanismTerms], day: date) -> MechanismTerms:
-    """The version effective on `day`: the latest that started by then (else the first)."""
-    in_force = [t for t in terms if t.version.effective_from <= day]
-    return in_force[-1] if in_force else terms[0]
+    """The terms of the version in force on `day` (`version_in_force`)."""
+    version = version_in_force([t.version for t in terms], day)
+    return next(t for t in terms if t.version is version)
 
 
 def period_mechanism_version(*, period: Period) -> MechanismVersion | None:
-    """The version in force for the period, by the rule of `terms_in_force`."""
-    versions = MechanismVersion.objects.filter(contract_id=period.contract_id)
-    in_force = versions.filter(effective_from__lte=period.starts_on).order_by("-effective_from")
-    return in_force.first() or versions.order_by("effective_from").first()
+    """The version in force for the period (`version_in_force`); None without any."""
+    versions = list(
+        MechanismVersion.objects.filter(contract_id=period.contract_id).order_by("effective_from")
+    )
+    return version_in_force(versions, period.starts_on) if versions else None
 
 
 def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> dict[int, dict]:

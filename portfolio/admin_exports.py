@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from django.utils.text import capfirst
 
 from .exports import EXPORT_FORMATS, Column, table_response
+from .fields import MoneyField
 
 FIELD_KINDS = [
     (models.DateTimeField, "datetime"),
@@ -25,7 +26,7 @@ FIELD_KINDS = [
 
 
 def field_kind(field) -> str:
-    if isinstance(field, models.DecimalField) and field.decimal_places == 2:
+    if isinstance(field, MoneyField):
         return "money"
     if field.choices or field.is_relation:
         return "text"

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .credit_codes import validate_credit_code
+from .fields import MoneyField
 
 
 class City(models.Model):
@@ -28,9 +29,7 @@ class CityBudget(models.Model):
 
     city = models.ForeignKey(City, models.CASCADE, related_name="budgets", verbose_name=_("city"))
     year = models.PositiveSmallIntegerField(_("year"))
-    general_expenditure = models.DecimalField(
-        _("general public budget expenditure"), max_digits=18, decimal_places=2
-    )
+    general_expenditure = MoneyField(_("general public budget expenditure"))
 
     class Meta:
         verbose_name = _("city budget")
@@ -149,7 +148,7 @@ class Project(models.Model):
     return_mechanism = models.CharField(
         _("return mechanism"), max_length=20, choices=ReturnMechanism.choices
     )
-    total_investment = models.DecimalField(_("total investment"), max_digits=18, decimal_places=2)
+    total_investment = MoneyField(_("total investment"))
     cooperation_years = models.PositiveSmallIntegerField(_("cooperation years"))
 
     objects = ProjectQuerySet.as_manager()

@@ -19,6 +19,8 @@ MONEY_MAX = Decimal(10) ** 13
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 PLACEHOLDER = "—"
+# A binary float (a JSON number as most readers parse it) carries 15 significant digits exactly.
+EXACT_FLOAT_DIGITS = 15
 
 
 def money_round(value: Decimal | int | str) -> Decimal:
@@ -60,6 +62,15 @@ def money_short(value: Decimal | int | str | None, currency: str = "CNY") -> str
             scaled = (amount / unit).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
             return f"{currency} {_grouped_plain(scaled)} {name}"
     return f"{currency} {money_text(amount)}"
+
+
+def money_json_number(value: Decimal | int | str) -> float:
+    """An amount as a JSON number (OCDS `amount`): half-up to cents, and refused (ValueError)
+    when a float could not read back to that decimal."""
+    rounded = money_round(value)
+    if len(rounded.as_tuple().digits) > EXACT_FLOAT_DIGITS:
+        raise ValueError(f"{rounded} has too many digits to be an exact JSON number")
+    return float(rounded)
 
 
 class MoneyError(ValueError):

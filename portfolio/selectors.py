@@ -5,7 +5,7 @@ portfolio report."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
@@ -15,6 +15,7 @@ from contracts.periods import period_bounds, period_labels_between
 from contracts.selectors import mechanism_terms_by_contract, terms_in_force
 
 from .models import CityBudget, Project
+from .money import money_round
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -33,7 +34,8 @@ class FiscalYear:
         """Obligations in percent of the budget; None without a budget for the year."""
         if not self.general_expenditure:
             return None
-        return (self.obligations / self.general_expenditure * 100).quantize(SHARE_PLACES)
+        share = self.obligations / self.general_expenditure * 100
+        return share.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
 
     @property
     def ceiling(self) -> Decimal | None:
@@ -58,7 +60,7 @@ class FiscalYear:
     def _line(self, percent: Decimal) -> Decimal | None:
         if not self.general_expenditure:
             return None
-        return (self.general_expenditure * percent / 100).quantize(Decimal("0.01"))
+        return money_round(self.general_expenditure * percent / 100)
 
 
 def city_fiscal_years(*, city_ids: Iterable[int], years: Iterable[int]) -> dict[int, list]:

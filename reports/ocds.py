@@ -17,14 +17,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 
+from contracts.engine.terms import period_full_amount
 from contracts.models import MechanismVersion, PaymentCalculation, Period
 from contracts.periods import period_bounds, period_labels_between
-from contracts.selectors import decimal_text
+from contracts.selectors import decimal_text, version_in_force
+from portfolio.money import money_json_number
 
 from .selectors import OcdsContractData
 
@@ -39,17 +41,12 @@ EXTENSIONS = {
     "signatories": f"{_OCP}/ocds_contract_signatories_extension/master/extension.json",
     "ppp": f"{_OCP}-extensions/ocds_ppp_extension/master/extension.json",
 }
-CENT = Decimal("0.01")
-EXACT_FLOAT_DIGITS = 15
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def money(amount: Decimal, currency: str) -> dict:
-    """An OCDS `value`: half-up to 2 places, a JSON number that reads back to that decimal."""
-    rounded = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-    if len(rounded.as_tuple().digits) > EXACT_FLOAT_DIGITS:
-        raise ValueError(f"{rounded} has too many digits to be an exact JSON number")
-    return {"amount": float(rounded), "currency": currency}
+    """An OCDS `value`: the amount as a JSON number (`money_json_number`) and its currency."""
+    return {"amount": money_json_number(amount), "currency": currency}
 
 
 def moment(value: datetime) -> str:
@@ -113,25 +110,13 @@ def reference(party: dict) -> dict:
     return {"id": party["id"], "name": party["name"]}
 
 
-def version_in_force(versions: list[MechanismVersion], day: date) -> MechanismVersion:
-    in_force = [v for v in versions if v.effective_from <= day]
-    return in_force[-1] if in_force else versions[0]
-
-
-def full_amount_per_period(version: MechanismVersion) -> Decimal:
-    definition = version.definition
-    if version.type == MechanismVersion.Type.DEDUCTIONS:
-        return Decimal(definition["base_amount"])
-    return sum((Decimal(c["amount"]) for c in definition["components"]), Decimal(0))
-
-
 def contract_value(data: OcdsContractData) -> Decimal:
     """What the government pays over the whole term at full performance: every period's full
     amount under the mechanism version in force at its start."""
     contract, total = data.contract, Decimal(0)
     for label in period_labels_between(contract.starts_on, contract.ends_on, contract.frequency):
         first, _ = period_bounds(label, contract.frequency)
-        total += full_amount_per_period(version_in_force(data.versions, first))
+        total += period_full_amount(version_in_force(data.versions, first).definition)
     return total
 
 

@@ -62,13 +62,6 @@ class StaticOnlyFetcher(URLFetcher):
         )
 
 
-def money(value) -> str:
-    """ "3552000.00" → "3,552,000.00" (amounts stay exact: formatted from the decimal text)."""
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value):,.2f}"
-
-
 # MoF grades (contracts/engine/grades.py) in the report's language: "Excellent (优)" in English.
 GRADES = {
     "优": gettext_lazy("Excellent (优)"),

@@ -65,7 +65,8 @@ def _csv_rows(calculations: list[PaymentCalculation], fields: list) -> io.String
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for calculation in calculations:
-        writer.writerow([_text(getattr(calculation, f.attname)) for f in fields])
+        # Each value as the field prepares it for the database (amounts as whole fen).
+        writer.writerow([_text(f.get_prep_value(getattr(calculation, f.attname))) for f in fields])
     buffer.seek(0)
     return buffer
 

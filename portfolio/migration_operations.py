@@ -1,0 +1,111 @@
+"""The migration operation that turns decimal amount columns into `MoneyField` (fen).
+
+Django's own `AlterField` would cast 1234.56 to the integer 1235: the data must be multiplied
+by 100 on the way. All columns of a table convert in one step, so a check such as
+`full_amount = payable + deduction` never sees fen beside yuan.
+"""
+
+from django.db import migrations
+
+from portfolio.money import MONEY_PLACES
+
+SCALE = 10**MONEY_PLACES
+OLD_DIGITS = 18  # every amount column was DecimalField(max_digits=18, decimal_places=2)
+
+
+class AmountsToFen(migrations.operations.base.Operation):
+    """`fields`: [(name, MoneyField()), …] of one model, all converted together.
+
+    PostgreSQL: one `ALTER TABLE … ALTER COLUMN … TYPE bigint USING round(col * 100)` (no row
+    triggers fire, so no audit events and no guard on approved payments is involved).
+    SQLite: one `UPDATE` to whole fen (kept as integers by the column's NUMERIC affinity),
+    then Django's table rebuild per column, which copies them into INTEGER columns.
+    """
+
+    reversible = True
+
+    def __init__(self, model_name: str, fields: list):
+        self.model_name = model_name
+        self.fields = fields
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name, "fields": self.fields}
+        return self.__class__.__name__, [], kwargs
+
+    def describe(self) -> str:
+        names = ", ".join(name for name, _field in self.fields)
+        return f"Store {names} of {self.model_name} as whole fen"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name.lower()}_amounts_to_fen"
+
+    def state_forwards(self, app_label, state):
+        for name, field in self.fields:
+            state.alter_field(app_label, self.model_name.lower(), name, field, True)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        columns = self._columns(model, schema_editor)
+        table = schema_editor.quote_name(model._meta.db_table)
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"ALTER TABLE {table} "
+                + ", ".join(
+                    f"ALTER COLUMN {c} TYPE bigint USING round({c} * {SCALE})::bigint"
+                    for c in columns
+                )
+            )
+            return
+        schema_editor.execute(
+            f"UPDATE {table} SET "
+            + ", ".join(f"{c} = CAST(round({c} * {SCALE}) AS INTEGER)" for c in columns)
+        )
+        self._alter_one_by_one(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        columns = self._columns(model, schema_editor)
+        table = schema_editor.quote_name(model._meta.db_table)
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"ALTER TABLE {table} "
+                + ", ".join(
+                    f"ALTER COLUMN {c} TYPE numeric({OLD_DIGITS}, {MONEY_PLACES}) "
+                    f"USING ({c}::numeric / {SCALE})"
+                    for c in columns
+                )
+            )
+            return
+        self._alter_one_by_one(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(
+            f"UPDATE {table} SET " + ", ".join(f"{c} = {c} / {SCALE}.0" for c in columns)
+        )
+
+    def _columns(self, model, schema_editor) -> list[str]:
+        return [
+            schema_editor.quote_name(model._meta.get_field(name).column)
+            for name, _field in self.fields
+        ]
+
+    def _alter_one_by_one(self, app_label, schema_editor, from_state, to_state):
+        """Django's SQLite table rebuild, one column at a time, each from the state in which
+        the columns before it are already converted."""
+        state = from_state.clone()
+        for name, _field in self.fields:
+            old_model = state.apps.get_model(app_label, self.model_name)
+            state.alter_field(
+                app_label,
+                self.model_name.lower(),
+                name,
+                to_state.models[app_label, self.model_name.lower()].fields[name].clone(),
+                True,
+            )
+            new_model = state.apps.get_model(app_label, self.model_name)
+            schema_editor.alter_field(
+                old_model, old_model._meta.get_field(name), new_model._meta.get_field(name)
+            )
