@@ -348,14 +348,15 @@ def transition(model_or_obj, action: str) -> Transition:
 def _people_refusal(table: Table, step: Transition, obj, user: User | None) -> str | None:
     if user is None:
         return None if step.system else _("Your role may not do this.")
-    contract = table.contract_of(obj)
-    if step.roles == ENTERPRISE:
-        if user.role != Role.ENTERPRISE or contract.private_party_id != user.party_id:
+    role = getattr(user, "role", "")  # an anonymous user has none
+    if role not in step.roles:
+        if step.roles == ENTERPRISE:
             return _("Only the contract's enterprise submits its measurements.")
-        return None
-    if user.role not in step.roles:
         return _("Your role may not do this.")
-    if getattr(contract, f"{user.contract_side}_id") != user.party_id:
+    # On their own side of the contract: its agency's officials, its enterprise's staff.
+    if getattr(table.contract_of(obj), f"{user.contract_side}_id") != user.party_id:
+        if step.roles == ENTERPRISE:
+            return _("Only the contract's enterprise submits its measurements.")
         return _("This contract belongs to another agency.")
     return None
 
