@@ -78,7 +78,6 @@ class Table:
     # The refusal when the state does not fit, with %(state)s and %(needed)s.
     wrong_state: Promise
     contract_of: Callable[[Any], Any]
-    period_path: str  # from the model to its period, for conditions on the period ("" = self)
     transitions: dict[str, Transition] = field(default_factory=dict)
 
     def state_label(self, state: str) -> str:
@@ -164,7 +163,6 @@ PERIOD = Table(
     model=Period,
     wrong_state=gettext_lazy("The period is %(state)s; this needs it %(needed)s."),
     contract_of=lambda period: period.contract,
-    period_path="",
     transitions={
         # Drafts may be saved while the period runs; submitting waits until it has ended.
         "save_draft": Transition(
@@ -194,7 +192,6 @@ MEASUREMENT = Table(
     model=Measurement,
     wrong_state=gettext_lazy("The measurement is %(state)s; this needs it %(needed)s."),
     contract_of=lambda m: m.period.contract,
-    period_path="period",
     transitions={
         # A figure first entered in an open period needs no measurement yet: the period's
         # save_draft / submit decide. These two are the changes of an existing figure.
@@ -238,7 +235,6 @@ PAYMENT = Table(
     model=PaymentCalculation,
     wrong_state=gettext_lazy("The payment is %(state)s; this needs it %(needed)s."),
     contract_of=lambda c: c.period.contract,
-    period_path="period",
     transitions={
         # The recompute rule: a prepared payment is computed again only after it is returned
         # (which clears its preparation and records why); approved and paid ones never.
@@ -294,7 +290,6 @@ ADJUSTMENT = Table(
     model=PaymentAdjustment,
     wrong_state=gettext_lazy("The adjustment is %(state)s; this needs it %(needed)s."),
     contract_of=lambda a: a.calculation.period.contract,
-    period_path="calculation__period",
     transitions={
         "approve": Transition(
             frozenset({A.PROPOSED}),
