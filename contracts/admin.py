@@ -22,6 +22,7 @@ from .models import (
     Milestone,
     Period,
 )
+from .selectors import periods_submitted_late
 from .services.measurements import measurement_accept, measurement_return
 
 
@@ -220,14 +221,31 @@ class MilestoneAdmin(ScopedAdmin):
     raw_id_fields = ["contract"]
 
 
+class LateFilter(admin.SimpleListFilter):
+    title = _("submission")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("submitted late"))]
+
+    def queryset(self, request, queryset):
+        return periods_submitted_late(queryset=queryset) if self.value() == "yes" else queryset
+
+
 @admin.register(Period)
 class PeriodAdmin(ScopedAdmin):
-    list_display = ["contract", "label", "starts_on", "ends_on", "due_on", "state"]
-    list_filter = ["state", "contract__frequency", "contract__project__city"]
+    list_display = [
+        "contract", "label", "starts_on", "ends_on", "due_on", "state", "submitted_at", "late",
+    ]  # fmt: skip
+    list_filter = ["state", LateFilter, "contract__frequency", "contract__project__city"]
     search_fields = ["label", "contract__code", "contract__private_party__name"]
     list_select_related = ["contract"]
     raw_id_fields = ["contract"]
     inlines = [MeasurementInline, AvailabilityFailureInline, DeductionEventInline]
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, period: Period) -> bool:
+        return period.is_late
 
 
 class ReasonActionForm(ActionForm):

@@ -15,10 +15,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
+from contracts import workflow
+from contracts.models import (
+    Decision,
+    NotificationSent,
+    PaymentAdjustment,
+    PaymentCalculation,
+    PaymentRun,
+)
 from contracts.selectors import payment_review, payments_awaiting
 from contracts.services import approvals
-from contracts.services.approvals import ActionRefused
+from contracts.workflow import ActionRefused
 from portfolio.models import Project
 from reports.admin import report_message
 from reports.selectors import period_reports
@@ -253,24 +260,14 @@ def _reports_with_forms(calculation: PaymentCalculation) -> list[dict]:
     return items
 
 
+# The decisions the payment page has buttons for (compute and adjust: the admin's own pages).
+PAGE_BUTTONS = ("prepare", "approve", "return", "mark_paid")
+
+
 def _actions_allowed(calculation: PaymentCalculation, user) -> list[str]:
-    """The buttons to show; the services check again when one is pressed."""
-    if user.party_id != calculation.period.contract.government_party_id:
-        return []
-    allowed = []
-    if user.role == "preparer" and calculation.state == State.COMPUTED:
-        allowed.append("prepare")
-    if (
-        user.role == "approver"
-        and calculation.state == State.PREPARED
-        and calculation.prepared_by_id != user.pk
-    ):
-        allowed.append("approve")
-    if calculation.state in (State.COMPUTED, State.PREPARED):
-        allowed.append("return")
-    if calculation.state == State.APPROVED:
-        allowed.append("mark_paid")
-    return allowed
+    """The buttons to show, from the workflow table; the services check again when one is
+    pressed."""
+    return [a for a in workflow.allowed_actions(calculation, user) if a in PAGE_BUTTONS]
 
 
 @admin.register(Decision)
@@ -283,7 +280,29 @@ class DecisionAdmin(ServiceOnlyAdmin):
 
 @admin.register(PaymentAdjustment)
 class PaymentAdjustmentAdmin(ServiceOnlyAdmin):
-    list_display = ["created_at", "calculation", "amount", "reason", "created_by"]
-    list_filter = ["created_at"]
+    list_display = [
+        "created_at", "calculation", "amount", "state", "reason", "created_by", "decided_by",
+    ]  # fmt: skip
+    list_filter = ["state", "created_at"]
     search_fields = ["calculation__period__contract__code", "reason"]
-    list_select_related = ["calculation__period__contract", "created_by"]
+    list_select_related = ["calculation__period__contract", "created_by", "decided_by"]
+
+
+@admin.register(NotificationSent)
+class NotificationSentAdmin(admin.ModelAdmin):
+    """Which e-mail went to whom, once (superusers only: recipients span agencies)."""
+
+    list_display = ["sent_at", "event", "recipient"]
+    search_fields = ["event", "recipient"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -2,6 +2,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from contracts import workflow
 from contracts.models import (
     KPI,
     Contract,
@@ -83,12 +84,15 @@ class ContractDetailSerializer(ContractSerializer):
 
 class PeriodSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="contract.code", read_only=True, label=_("contract"))
+    is_late = serializers.BooleanField(
+        read_only=True, help_text="submitted after due_on", label=_("submitted late")
+    )
 
     class Meta:
         model = Period
         fields = [
             "id", "contract", "label", "starts_on", "ends_on", "due_on", "state",
-            "performance_points",
+            "submitted_at", "is_late", "performance_points", "compute_problem",
         ]  # fmt: skip
 
 
@@ -164,6 +168,11 @@ class PaymentSerializer(serializers.ModelSerializer):
     prepared_by = serializers.StringRelatedField(allow_null=True, label=_("prepared by"))
     approved_by = serializers.StringRelatedField(allow_null=True, label=_("approved by"))
     result = serializers.JSONField(read_only=True, label=_("result"))
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do now (contracts/workflow.py): compute, prepare, "
+        "approve, return, mark_paid, adjust",
+        label=_("allowed actions"),
+    )
 
     class Meta:
         model = PaymentCalculation
@@ -171,8 +180,11 @@ class PaymentSerializer(serializers.ModelSerializer):
             "id", "contract", "period", "period_label", "state", "mechanism_version", "score",
             "grade", "coefficient", "full_amount", "deduction", "payable", "result",
             "computed_at", "computed_via", "prepared_by", "prepared_at", "approved_by",
-            "approved_at", "paid_reference", "paid_on",
+            "approved_at", "paid_reference", "paid_on", "actions",
         ]  # fmt: skip
+
+    def get_actions(self, calculation) -> list[str]:
+        return workflow.allowed_actions(calculation, self.context["request"].user)
 
 
 class BundleErrorSerializer(serializers.Serializer):
