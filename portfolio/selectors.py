@@ -33,7 +33,12 @@ class FiscalYear:
         """Obligations in percent of the budget; None without a budget for the year."""
         if not self.general_expenditure:
             return None
-        return (self.obligations / self.general_expenditure * 100).quantize(SHARE_PLACES)
+        share = self.obligations / self.general_expenditure * 100
+        # An absurd stored amount (1e30) has more digits than a quantize can hold: it is
+        # shown as it is (28 significant digits), never a 500.
+        return (
+            share.quantize(SHARE_PLACES) if share.is_finite() and share.adjusted() < 20 else share
+        )
 
     @property
     def ceiling(self) -> Decimal | None:
