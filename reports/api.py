@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,11 +27,15 @@ from portfolio.models import City
 from .models import Report
 from .ocds import ocds_release_package
 from .selectors import ocds_contracts_data
-from .services import ReportRefused, report_request, report_texts_update
+from .services import ReportRateLimited, ReportRefused, report_request, report_texts_update
 
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
 QUEUED = OpenApiResponse(description="new version queued: {id, version, state, status_url}")
 UNCHANGED = OpenApiResponse(description="unchanged: the existing report {id, version, …}")
+RATE_LIMITED = OpenApiResponse(
+    description="too many new versions in the last hour (of this report, or by the caller): "
+    "detail; try again later"
+)
 
 
 class ReportFilterSet(FilterSet):
@@ -79,12 +84,19 @@ class ReportRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, data):
-        contract_given = bool(data.get("contract") and data.get("period"))
-        city_given = bool(data.get("city") and data.get("year"))
-        if contract_given == city_given:
+        # One pair, whole: a contract with a city (and no period) was once a KeyError (500).
+        contract_part = "contract" in data or "period" in data
+        city_part = "city" in data or "year" in data
+        if contract_part == city_part:
             raise serializers.ValidationError(
                 'give {"contract", "period"} or {"city", "year"}, not both'
             )
+        pair = ("contract", "period") if contract_part else ("city", "year")
+        missing = {
+            name: ["required with " + " and ".join(pair)] for name in pair if name not in data
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
         return data
 
 
@@ -104,6 +116,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
+    # JSON bodies only: a form body cannot say it is not an object, and every field of the
+    # texts is optional, so any form body (even of a list) would read as "no change".
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return (
@@ -120,6 +135,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             200: UNCHANGED,
             404: NOT_FOUND,
             409: OpenApiResponse(description="cannot be made (no payment computed…): detail"),
+            429: RATE_LIMITED,
         },
     )
     def create(self, request):
@@ -147,6 +163,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 report, created = report_request(
                     user=user, city=city, year=data["year"], language=data["language"]
                 )
+        except ReportRateLimited as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except ReportRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return queued_response(request, report, created)
@@ -159,6 +177,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             403: OpenApiResponse(description="not an official of the contract's agency"),
             404: NOT_FOUND,
             409: OpenApiResponse(description="a portfolio report, or cannot be made: detail"),
+            429: RATE_LIMITED,
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
@@ -188,6 +207,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 language=report.language,
                 **texts,
             )
+        except ReportRateLimited as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except ReportRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return queued_response(request, new, created)

@@ -8,7 +8,9 @@ worker, queue `reports`) turns one version into its PDF, once.
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
@@ -27,6 +29,30 @@ logger = logging.getLogger(__name__)
 
 class ReportRefused(Exception):
     """The report cannot be made (no calculation for the period, unknown language…)."""
+
+
+class ReportRateLimited(ReportRefused):
+    """Too many new versions in the last hour, of this report or by this user (each version
+    is a stored PDF, kept for good): try again later (the API answers 429)."""
+
+
+def _versions_allowed(*, subject: str, user) -> None:
+    """At most REPORT_VERSIONS_PER_REPORT_HOUR new versions of one report (subject) and
+    REPORT_VERSIONS_PER_USER_HOUR by one user, counted over the last hour."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = Report.objects.filter(created_at__gte=since)
+    per_report = settings.REPORT_VERSIONS_PER_REPORT_HOUR
+    if recent.filter(subject=subject).count() >= per_report:
+        raise ReportRateLimited(
+            _("This report already has %(n)d new versions in the last hour; try again later.")
+            % {"n": per_report}
+        )
+    per_user = settings.REPORT_VERSIONS_PER_USER_HOUR
+    if user is not None and recent.filter(requested_by=user).count() >= per_user:
+        raise ReportRateLimited(
+            _("You asked for %(n)d new report versions in the last hour; try again later.")
+            % {"n": per_user}
+        )
 
 
 def _subject(*, kind: str, language: str, period=None, city=None, year=None) -> str:
@@ -93,6 +119,7 @@ def report_request(
             if existing.state == Report.State.FAILED:
                 _requeue(existing)
             return existing, False
+        _versions_allowed(subject=subject, user=user)
         try:
             with transaction.atomic():
                 version = (
