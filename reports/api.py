@@ -15,7 +15,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -111,14 +110,17 @@ class ReportTextsSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=10000, help_text="建议 (recommendations)"
     )
 
+    def validate(self, data):
+        # Neither text: nothing to write (a body that is not an object reads as empty).
+        if not data:
+            raise serializers.ValidationError("give findings, recommendations or both")
+        return data
+
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
-    # JSON bodies only: a form body cannot say it is not an object, and every field of the
-    # texts is optional, so any form body (even of a list) would read as "no change".
-    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return (
