@@ -15,7 +15,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
+from contracts.models import (
+    Contract,
+    Decision,
+    PaymentAdjustment,
+    PaymentCalculation,
+    PaymentRun,
+)
 from contracts.selectors import payment_review, payments_awaiting
 from contracts.services import approvals
 from contracts.services.approvals import ActionRefused
@@ -76,7 +82,24 @@ class PaymentRunAdmin(ServiceOnlyAdmin):
     search_fields = ["label"]
 
     def get_queryset(self, request: HttpRequest):
-        return PaymentRun.objects.all()  # runs span agencies; they hold no amounts
+        # A run is the whole portfolio's period (it spans agencies): every official sees the
+        # runs and their progress counts, which name no contract; the problems, which do,
+        # are scoped on the run's page (get_object).
+        return PaymentRun.objects.all()
+
+    def get_object(self, request: HttpRequest, object_id, from_field=None):
+        """The run with the problems of the contracts the user may see only (the rest of
+        the list is another agency's business). Shown, never saved: runs are read-only."""
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            codes = {p.get("contract") for p in run.problems}
+            visible = set(
+                Contract.objects.visible_to(request.user)
+                .filter(code__in=codes)
+                .values_list("code", flat=True)
+            )
+            run.problems = [p for p in run.problems if p.get("contract") in visible]
+        return run
 
     @admin.display(description=_("progress"))
     def progress(self, run: PaymentRun) -> str:

@@ -23,7 +23,7 @@ from contracts.models import (
     Period,
 )
 from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
-from portfolio.models import City
+from portfolio.models import City, Party
 from portfolio.selectors import city_fiscal_years
 
 from .models import Report
@@ -190,17 +190,31 @@ def contract_report_document(*, period: Period, language: str) -> dict:
     }
 
 
-def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
-    """Every contract of the city with payments for periods ending in `year`: the latest
+def portfolio_agency_id(*, user) -> int | None:
+    """Whose contracts a portfolio report shows row by row (and in calculations.json) when
+    `user` asks: None — every contract of the city (auditors, superusers, the system);
+    otherwise only those of the user's agency (an official's party). The city's budget and
+    obligations are aggregates and stay whole either way."""
+    if user is None or user.is_superuser or user.role == "auditor":
+        return None
+    return user.party_id or 0  # no party: no contract's rows
+
+
+def portfolio_report_document(
+    *, city: City, year: int, language: str, agency_id: int | None = None
+) -> dict:
+    """Every contract of the city with payments for periods ending in `year` (with
+    `agency_id`: of that government party only — see `portfolio_agency_id`): the latest
     period's score and grade, the year's full amounts and payables; and the year's payment
     obligations under all the city's contracts against its budget."""
-    calculations = (
-        PaymentCalculation.objects.filter(
-            period__contract__project__city=city, period__ends_on__year=year
-        )
-        .select_related("period__contract__project", "period__contract__private_party")
-        .order_by("period__contract__code", "period__starts_on")
+    calculations = PaymentCalculation.objects.filter(
+        period__contract__project__city=city, period__ends_on__year=year
     )
+    if agency_id is not None:
+        calculations = calculations.filter(period__contract__government_party_id=agency_id)
+    calculations = calculations.select_related(
+        "period__contract__project", "period__contract__private_party"
+    ).order_by("period__contract__code", "period__starts_on")
     rows: dict[str, dict] = {}
     totals = defaultdict(Decimal)
     for c in calculations:
@@ -248,6 +262,10 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
         "language": language,
         "city": {"name": city.name, "name_en": city.name_en, "province": city.province},
         "year": year,
+        # None: every contract of the city; else the agency whose contracts alone are shown.
+        "agency": None
+        if agency_id is None
+        else (Party.objects.filter(pk=agency_id).values_list("name", flat=True).first() or ""),
         "contracts": [
             {
                 **row,

@@ -21,8 +21,13 @@ from django.utils.translation import gettext as _
 from contracts.models import Contract, PaymentCalculation, Period
 from portfolio.models import City
 
-from .models import Report
-from .selectors import contract_report_document, inputs_hash, portfolio_report_document
+from .models import AGENCY_SCOPE, Report
+from .selectors import (
+    contract_report_document,
+    inputs_hash,
+    portfolio_agency_id,
+    portfolio_report_document,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +60,12 @@ def _versions_allowed(*, subject: str, user) -> None:
         )
 
 
-def _subject(*, kind: str, language: str, period=None, city=None, year=None) -> str:
+def _subject(*, kind: str, language: str, period=None, city=None, year=None, agency_id=None):
     if kind == Report.Kind.CONTRACT:
         return f"contract:{period.pk}:{language}"
-    return f"portfolio:{city.pk}:{year}:{language}"
+    # An agency's portfolio report is a subject of its own (its own versions and readers).
+    scope = "" if agency_id is None else f"{AGENCY_SCOPE}{agency_id}"
+    return f"portfolio:{city.pk}:{year}:{language}{scope}"
 
 
 def report_request(
@@ -88,7 +95,8 @@ def report_request(
         subject = _subject(kind=kind, language=language, period=period)
     elif city is not None and year is not None:
         kind, subject_fields = Report.Kind.PORTFOLIO, {"city": city, "year": year}
-        subject = _subject(kind=kind, language=language, city=city, year=year)
+        agency_id = portfolio_agency_id(user=user)
+        subject = _subject(kind=kind, language=language, city=city, year=year, agency_id=agency_id)
     else:
         raise ReportRefused("a report is of a contract and period, or of a city and year")
 
@@ -104,7 +112,9 @@ def report_request(
     if kind == Report.Kind.CONTRACT:
         document = contract_report_document(period=subject_fields["period"], language=language)
     else:
-        document = portfolio_report_document(city=city, year=year, language=language)
+        document = portfolio_report_document(
+            city=city, year=year, language=language, agency_id=agency_id
+        )
     document["texts"] = texts
     # Plain JSON (dates as ISO strings): what is hashed is exactly what is stored.
     document = json.loads(json.dumps(document, cls=_encoder()))
