@@ -5,14 +5,11 @@ The period's evaluation report is made here too: officials write its 问题及�
 the payment page, beside the figures those texts are about, and generate it from there or
 for many payments at once from the list."""
 
-from datetime import date
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
@@ -73,6 +70,22 @@ class ReportTextsForm(forms.Form):
     recommendations = forms.CharField(
         label=_("Recommendations"), required=False, max_length=10000, widget=forms.Textarea
     )
+
+
+class MarkPaidForm(forms.Form):
+    """The payment page's mark-paid form: a date that exists (2026-02-30 was a 500), from
+    2000 to today, and a reference the column holds."""
+
+    reference = forms.CharField(
+        label=_("Payment reference"), max_length=approvals.REFERENCE_MAX_LENGTH
+    )
+    paid_on = forms.DateField(label=_("Paid on"))
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if problem := approvals.paid_on_problem(paid_on):
+            raise forms.ValidationError(problem)
+        return paid_on
 
 
 @admin.register(PaymentRun)
@@ -201,13 +214,17 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
                 calculation=calculation, user=user, reason=data.get("reason", "")
             ),
             "mark_paid": lambda: approvals.payment_mark_paid(
-                calculation=calculation,
-                user=user,
-                reference=data.get("reference", ""),
-                paid_on=date.fromisoformat(data.get("paid_on") or str(timezone.localdate())),
+                calculation=calculation, user=user, **paid.cleaned_data
             ),
         }
         if action not in decisions:
+            return HttpResponseRedirect(back)
+        paid = MarkPaidForm(data)
+        if action == "mark_paid" and not paid.is_valid():
+            for field, errors in paid.errors.items():
+                self.message_user(
+                    request, f"{paid[field].label}: {' '.join(errors)}", messages.ERROR
+                )
             return HttpResponseRedirect(back)
         try:
             decisions[action]()
