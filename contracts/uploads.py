@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 HEAD_BYTES = 64 * 1024
 CSV_DELIMITERS = ",;\t|"
@@ -217,12 +217,12 @@ def workbook_too_large(limit: int) -> str:
 PDF_ACTIVE = {
     "JavaScript": "JavaScript",
     "JS": "JavaScript",
-    "Launch": _lazy("a launch action"),
-    "EmbeddedFiles": _lazy("embedded files"),
-    "EmbeddedFile": _lazy("embedded files"),
-    "AA": _lazy("automatic actions"),
-    "RichMedia": _lazy("embedded media"),
-    "XFA": _lazy("an XFA form"),
+    "Launch": gettext_lazy("a launch action"),
+    "EmbeddedFiles": gettext_lazy("embedded files"),
+    "EmbeddedFile": gettext_lazy("embedded files"),
+    "AA": gettext_lazy("automatic actions"),
+    "RichMedia": gettext_lazy("embedded media"),
+    "XFA": gettext_lazy("an XFA form"),
 }
 PDF_NAME = re.compile(rb"/((?:[^\s()<>\[\]{}/%#]|#[0-9A-Fa-f]{2})+)")
 PDF_STREAM = re.compile(rb"stream\r?\n")
