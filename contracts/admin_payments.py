@@ -5,18 +5,16 @@ The period's evaluation report is made here too: officials write its 问题及�
 the payment page, beside the figures those texts are about, and generate it from there or
 for many payments at once from the list."""
 
-from datetime import date
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts import workflow
 from contracts.models import (
+    Contract,
     Decision,
     NotificationSent,
     PaymentAdjustment,
@@ -76,6 +74,22 @@ class ReportTextsForm(forms.Form):
     )
 
 
+class MarkPaidForm(forms.Form):
+    """The payment page's mark-paid form: a date that exists (2026-02-30 was a 500), from
+    2000 to today, and a reference the column holds."""
+
+    reference = forms.CharField(
+        label=_("Payment reference"), max_length=approvals.REFERENCE_MAX_LENGTH
+    )
+    paid_on = forms.DateField(label=_("Paid on"))
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if problem := approvals.paid_on_problem(paid_on):
+            raise forms.ValidationError(problem)
+        return paid_on
+
+
 @admin.register(PaymentRun)
 class PaymentRunAdmin(ServiceOnlyAdmin):
     list_display = ["label", "state", "progress", "done", "failed", "total", "created_at"]
@@ -83,7 +97,24 @@ class PaymentRunAdmin(ServiceOnlyAdmin):
     search_fields = ["label"]
 
     def get_queryset(self, request: HttpRequest):
-        return PaymentRun.objects.all()  # runs span agencies; they hold no amounts
+        # A run is the whole portfolio's period (it spans agencies): every official sees the
+        # runs and their progress counts, which name no contract; the problems, which do,
+        # are scoped on the run's page (get_object).
+        return PaymentRun.objects.all()
+
+    def get_object(self, request: HttpRequest, object_id, from_field=None):
+        """The run with the problems of the contracts the user may see only (the rest of
+        the list is another agency's business). Shown, never saved: runs are read-only."""
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            codes = {p.get("contract") for p in run.problems}
+            visible = set(
+                Contract.objects.visible_to(request.user)
+                .filter(code__in=codes)
+                .values_list("code", flat=True)
+            )
+            run.problems = [p for p in run.problems if p.get("contract") in visible]
+        return run
 
     @admin.display(description=_("progress"))
     def progress(self, run: PaymentRun) -> str:
@@ -185,13 +216,17 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
                 calculation=calculation, user=user, reason=data.get("reason", "")
             ),
             "mark_paid": lambda: approvals.payment_mark_paid(
-                calculation=calculation,
-                user=user,
-                reference=data.get("reference", ""),
-                paid_on=date.fromisoformat(data.get("paid_on") or str(timezone.localdate())),
+                calculation=calculation, user=user, **paid.cleaned_data
             ),
         }
         if action not in decisions:
+            return HttpResponseRedirect(back)
+        paid = MarkPaidForm(data)
+        if action == "mark_paid" and not paid.is_valid():
+            for field, errors in paid.errors.items():
+                self.message_user(
+                    request, f"{paid[field].label}: {' '.join(errors)}", messages.ERROR
+                )
             return HttpResponseRedirect(back)
         try:
             decisions[action]()

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import City, Party, Project
 
@@ -42,14 +44,74 @@ class DateTimeFilter(django_filters.DateTimeFilter):
     field_class = StorableDateTimeField
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """An integer (django-filter's NumberFilter takes any decimal: `year=0.5`)."""
+
+    field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """`true` or `false` (also `1`, `0`, `True`, `False`); anything else is refused, where
+    django-filter would read `is_current=null` as "no filter"."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() not in self.VALUES:
+            raise ValidationError(_("Enter true or false."), code="invalid")
+        return self.VALUES[str(value).lower()]
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns any unknown word into "no filter".
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 class FilterSet(django_filters.FilterSet):
     """The base of every FilterSet: date-time model fields named in `Meta.fields` get the
-    `DateTimeFilter` above too."""
+    `DateTimeFilter` above too, integer fields an integer filter, foreign keys the related
+    id as an integer (an unknown id matches nothing, as the schema's integer says).
+
+    What the schema calls invalid is refused with 400 on the parameter: an empty value of a
+    typed filter (a date, number, choice or yes/no — `submitted_after=`) would otherwise be
+    ignored. An empty text filter stays "no filter": the empty string is a string."""
 
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,
         models.DateTimeField: {"filter_class": DateTimeFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
+        models.IntegerField: {"filter_class": IntegerFilter},
+        models.SmallIntegerField: {"filter_class": IntegerFilter},
+        models.BigIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveBigIntegerField: {"filter_class": IntegerFilter},
+        models.ForeignKey: {
+            "filter_class": IntegerFilter,
+            "extra": lambda f: {"field_name": f.attname},
+        },
     }
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            typed = not isinstance(filter_, django_filters.CharFilter)
+            if typed and name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, _("Enter a value, or leave the parameter out."))
+                valid = False
+        return valid
 
 
 class CityFilterSet(FilterSet):

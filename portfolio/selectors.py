@@ -35,6 +35,10 @@ class FiscalYear:
         if not self.general_expenditure:
             return None
         share = self.obligations / self.general_expenditure * 100
+        # An absurd stored amount (1e30) has more digits than a quantize can hold: it is
+        # shown as it is (28 significant digits), never a 500.
+        if not share.is_finite() or share.adjusted() >= 20:
+            return share
         return share.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
 
     @property

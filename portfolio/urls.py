@@ -11,6 +11,8 @@ from drf_spectacular.views import (
 
 from portfolio.views import home
 
+handler404 = "portfolio.views.not_found"
+
 admin.site.site_header = _("PPP smart-city portfolio")
 admin.site.site_title = _("PPP portfolio")
 admin.site.index_title = _("Workplace")

@@ -27,6 +27,7 @@ from .models import Report
 from .ocds import ocds_release_package
 from .selectors import ocds_contracts_data
 from .services import (
+    ReportRateLimited,
     ReportRefused,
     may_request_portfolio_report,
     report_request,
@@ -36,6 +37,10 @@ from .services import (
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
 QUEUED = OpenApiResponse(description="new version queued: {id, version, state, status_url}")
 UNCHANGED = OpenApiResponse(description="unchanged: the existing report {id, version, …}")
+RATE_LIMITED = OpenApiResponse(
+    description="too many new versions in the last hour (of this report, or by the caller): "
+    "detail; try again later"
+)
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -70,12 +75,19 @@ class ReportRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, data):
-        contract_given = bool(data.get("contract") and data.get("period"))
-        city_given = bool(data.get("city") and data.get("year"))
-        if contract_given == city_given:
+        # One pair, whole: a contract with a city (and no period) was once a KeyError (500).
+        contract_part = "contract" in data or "period" in data
+        city_part = "city" in data or "year" in data
+        if contract_part == city_part:
             raise serializers.ValidationError(
                 _('give {"contract", "period"} or {"city", "year"}, not both')
             )
+        pair = ("contract", "period") if contract_part else ("city", "year")
+        missing = {
+            name: ["required with " + " and ".join(pair)] for name in pair if name not in data
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
         return data
 
 
@@ -89,6 +101,12 @@ class ReportTextsSerializer(serializers.Serializer):
     recommendations = serializers.CharField(
         required=False, allow_blank=True, max_length=10000, help_text="建议 (recommendations)"
     )
+
+    def validate(self, data):
+        # Neither text: nothing to write (a body that is not an object reads as empty).
+        if not data:
+            raise serializers.ValidationError("give findings, recommendations or both")
+        return data
 
 
 class ReportViewSet(
@@ -113,6 +131,7 @@ class ReportViewSet(
             200: UNCHANGED,
             404: NOT_FOUND,
             409: OpenApiResponse(description="cannot be made (no payment computed…): detail"),
+            429: RATE_LIMITED,
         },
     )
     def create(self, request):
@@ -140,6 +159,8 @@ class ReportViewSet(
                 report, created = report_request(
                     user=user, city=city, year=data["year"], language=data["language"]
                 )
+        except ReportRateLimited as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except ReportRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return queued_response(request, report, created)
@@ -152,6 +173,7 @@ class ReportViewSet(
             403: OpenApiResponse(description="not an official of the contract's agency"),
             404: NOT_FOUND,
             409: OpenApiResponse(description="a portfolio report, or cannot be made: detail"),
+            429: RATE_LIMITED,
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
@@ -181,6 +203,8 @@ class ReportViewSet(
                 language=report.language,
                 **texts,
             )
+        except ReportRateLimited as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except ReportRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return queued_response(request, new, created)

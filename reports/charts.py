@@ -1,6 +1,7 @@
 """SVG charts drawn by hand (no browser, no plotting library): inline in the report's HTML,
 rendered by WeasyPrint as vectors."""
 
+import math
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -29,8 +30,24 @@ def chart_labels() -> dict:
     }
 
 
+# Whatever is stored, a chart's size and cost are fixed: every value is read as a finite
+# float within ±MAX_VALUE and every axis has at most MAX_TICKS ticks (never one per unit).
+MAX_VALUE = 1e300
+MAX_TICKS = 8
+
+
 def _num(value) -> float:
-    return float(Decimal(value)) if value not in (None, "") else 0.0
+    if value in (None, ""):
+        return 0.0
+    number = float(Decimal(value))
+    if not math.isfinite(number):
+        return 0.0 if math.isnan(number) else math.copysign(MAX_VALUE, number)
+    return max(-MAX_VALUE, min(MAX_VALUE, number))
+
+
+def _fraction(value: float, scale_max: float) -> float:
+    """The share of the axis a value takes, kept inside the plot."""
+    return max(0.0, min(1.0, value / scale_max))
 
 
 def _money_label(value: float) -> str:
@@ -39,13 +56,25 @@ def _money_label(value: float) -> str:
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
+    """The smallest 1, 2, 2.5 or 5 × 10^n at least `value` (computed, not counted up to)."""
+    if not value > 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
+    magnitude = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _ticks(scale_max: float) -> list[float]:
+    """At most MAX_TICKS evenly spaced round values from 0 to `scale_max`."""
+    step = _nice_max(scale_max / (MAX_TICKS - 2))
+    count = min(int(scale_max // step), MAX_TICKS - 1)
+    return [step * i for i in range(count + 1)]
+
+
+def _tick_label(value: float) -> str:
+    return f"{value:.0f}" if value < 1e6 and value == int(value) else f"{value:.3g}"
 
 
 def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=230) -> str:
@@ -80,8 +109,8 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
     points = []
     for i, h in enumerate(history):
         x_mid = left + slot * (i + 0.5)
-        full_h = plot_h * _num(h["full_amount"]) / money_max
-        pay_h = plot_h * _num(h["payable"]) / money_max
+        full_h = plot_h * _fraction(_num(h["full_amount"]), money_max)
+        pay_h = plot_h * _fraction(_num(h["payable"]), money_max)
         parts.append(
             f'<rect x="{x_mid - bar_w / 2:.1f}" y="{top + plot_h - full_h:.1f}" '
             f'width="{bar_w:.1f}" height="{full_h:.1f}" fill="none" stroke="{BAR}" '
@@ -97,7 +126,7 @@ def score_payable_chart(history: list[dict], *, labels: dict, width=640, height=
             f'fill="{INK}">{escape(h["period"])}</text>'
         )
         if h["score"] is not None:
-            y = top + plot_h * (1 - _num(h["score"]) / 100)
+            y = top + plot_h * (1 - _fraction(_num(h["score"]), 100))
             points.append((x_mid, y, h.get("score_text", h["score"]), final))
     if points:
         parts.append(
@@ -185,9 +214,9 @@ def portfolio_chart(contracts: list[dict], *, labels: dict, width=640, row_h=18)
         )
     for i, c in enumerate(contracts):
         y = top + row_h * i
-        full_w = plot_w * _full(c) / money_max
-        final_w = plot_w * _num(c["final"]["payable"]) / money_max
-        provisional_w = plot_w * _num(c["provisional"]["payable"]) / money_max
+        full_w = plot_w * _fraction(_full(c), money_max)
+        final_w = plot_w * _fraction(_num(c["final"]["payable"]), money_max)
+        provisional_w = plot_w * _fraction(_num(c["provisional"]["payable"]), money_max)
         latest = c["latest_text"] or {}
         note = f"{latest.get('grade', '')} {latest.get('score', '')}".strip()
         parts.append(
@@ -225,9 +254,10 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
     left, right, top, bar_h = 20, 20, 26, 22
     plot_w = width - left - right
     warning, ceiling = settings.FISCAL_WARNING_PERCENT, settings.FISCAL_CEILING_PERCENT
-    scale_max = max(float(ceiling) * 1.2, _num(budget["share"]) * 1.1)  # percent of the budget
-    share_w = plot_w * _num(budget["share"]) / scale_max
-    over = _num(budget["share"]) > ceiling
+    share = _num(budget["share"])
+    scale_max = max(float(ceiling) * 1.2, share * 1.1)  # percent of the budget
+    share_w = plot_w * _fraction(share, scale_max)
+    over = share > ceiling
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" class="chart">',
@@ -246,11 +276,11 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
             f'<text x="{x:.1f}" y="{top - 11}" text-anchor="middle" {FONT} fill="{colour}">'
             f"{escape(str(text))}</text>"
         )
-    for pct in range(0, int(scale_max) + 1, 2):
+    for pct in _ticks(scale_max):
         x = left + plot_w * pct / scale_max
         parts.append(
             f'<text x="{x:.1f}" y="{top + bar_h + 20}" text-anchor="middle" {FONT} '
-            f'fill="{INK}">{pct}%</text>'
+            f'fill="{INK}">{_tick_label(pct)}%</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

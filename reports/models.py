@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Contract, Period
 from portfolio.models import City
 
+# The end of an agency-scoped portfolio report's subject: ":agency<party id>".
+AGENCY_SCOPE = ":agency"
+
 
 def report_storage_key(instance: "Report", filename: str) -> str:
     key = uuid.uuid4().hex
@@ -31,15 +34,19 @@ class ReportQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "ReportQuerySet":
         """Contract reports: the contracts' rule (officials: their agency's, enterprise: their
-        company's, auditors: all). Portfolio reports: officials and auditors, not enterprises."""
+        company's, auditors: all). Portfolio reports: auditors all; officials those made for
+        their agency (its contracts only, `reports.selectors.portfolio_agency_id`); not
+        enterprises."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser or user.role == "auditor":
             return self
         if user.role in ("preparer", "approver"):
-            return self.filter(
-                Q(kind=Report.Kind.PORTFOLIO) | Q(contract__government_party=user.party_id)
+            # Portfolio reports: the ones made for their agency (its contracts' rows only).
+            own_portfolio = Q(
+                kind=Report.Kind.PORTFOLIO, subject__endswith=f"{AGENCY_SCOPE}{user.party_id}"
             )
+            return self.filter(own_portfolio | Q(contract__government_party=user.party_id))
         if user.role == "enterprise":
             return self.filter(kind=Report.Kind.CONTRACT, contract__private_party=user.party_id)
         return self.none()

@@ -24,7 +24,7 @@ from contracts.models import (
     Period,
 )
 from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
-from portfolio.models import City
+from portfolio.models import City, Party
 from portfolio.selectors import city_fiscal_years
 
 from .models import Report
@@ -271,21 +271,33 @@ def _sums_text(sums: dict) -> dict:
     }
 
 
-def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
-    """Every contract of the city with payments for periods ending in `year`: the figures of
+def portfolio_agency_id(*, user) -> int | None:
+    """Whose contracts a portfolio report shows row by row (and in calculations.json) when
+    `user` asks: None — every contract of the city (auditors, superusers, the system);
+    otherwise only those of the user's agency (an official's party). The city's budget and
+    obligations are aggregates and stay whole either way."""
+    if user is None or user.is_superuser or user.role == "auditor":
+        return None
+    return user.party_id or 0  # no party: no contract's rows
+
+
+def portfolio_report_document(
+    *, city: City, year: int, language: str, agency_id: int | None = None
+) -> dict:
+    """Every contract of the city with payments for periods ending in `year` (with
+    `agency_id`: of that government party only — see `portfolio_agency_id`): the figures of
     its approved and paid periods (final: the totals), apart from those computed or prepared
     (provisional), and the periods returned for recomputation (left out); the latest
     evaluated period's score and grade; and the year's payment obligations under all the
     city's contracts against its budget."""
-    calculations = (
-        PaymentCalculation.objects.filter(
-            period__contract__project__city=city, period__ends_on__year=year
-        )
-        .select_related(
-            "period__contract__project", "period__contract__private_party", "mechanism_version"
-        )
-        .order_by("period__contract__code", "period__starts_on")
+    calculations = PaymentCalculation.objects.filter(
+        period__contract__project__city=city, period__ends_on__year=year
     )
+    if agency_id is not None:
+        calculations = calculations.filter(period__contract__government_party_id=agency_id)
+    calculations = calculations.select_related(
+        "period__contract__project", "period__contract__private_party", "mechanism_version"
+    ).order_by("period__contract__code", "period__starts_on")
     rows: dict[str, dict] = {}
     totals = {FINAL: _sums(), PROVISIONAL: _sums()}
     returned = []
@@ -342,6 +354,10 @@ def portfolio_report_document(*, city: City, year: int, language: str) -> dict:
         "language": language,
         "city": {"name": city.name, "name_en": city.name_en, "province": city.province},
         "year": year,
+        # None: every contract of the city; else the agency whose contracts alone are shown.
+        "agency": None
+        if agency_id is None
+        else (Party.objects.filter(pk=agency_id).values_list("name", flat=True).first() or ""),
         "contracts": [
             {**row, FINAL: _sums_text(row[FINAL]), PROVISIONAL: _sums_text(row[PROVISIONAL])}
             for row in rows.values()

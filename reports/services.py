@@ -8,7 +8,9 @@ worker, queue `reports`) turns one version into its PDF, once.
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
@@ -19,10 +21,11 @@ from django.utils.translation import gettext as _
 from contracts.models import Contract, PaymentCalculation, Period
 from portfolio.models import City
 
-from .models import Report
+from .models import AGENCY_SCOPE, Report
 from .selectors import (
     contract_report_document,
     inputs_hash,
+    portfolio_agency_id,
     portfolio_report_document,
     texts_shown,
 )
@@ -39,10 +42,36 @@ def may_request_portfolio_report(user) -> bool:
     return user.is_superuser or user.role in ("auditor", "preparer", "approver")
 
 
-def _subject(*, kind: str, language: str, period=None, city=None, year=None) -> str:
+class ReportRateLimited(ReportRefused):
+    """Too many new versions in the last hour, of this report or by this user (each version
+    is a stored PDF, kept for good): try again later (the API answers 429)."""
+
+
+def _versions_allowed(*, subject: str, user) -> None:
+    """At most REPORT_VERSIONS_PER_REPORT_HOUR new versions of one report (subject) and
+    REPORT_VERSIONS_PER_USER_HOUR by one user, counted over the last hour."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = Report.objects.filter(created_at__gte=since)
+    per_report = settings.REPORT_VERSIONS_PER_REPORT_HOUR
+    if recent.filter(subject=subject).count() >= per_report:
+        raise ReportRateLimited(
+            _("This report already has %(n)d new versions in the last hour; try again later.")
+            % {"n": per_report}
+        )
+    per_user = settings.REPORT_VERSIONS_PER_USER_HOUR
+    if user is not None and recent.filter(requested_by=user).count() >= per_user:
+        raise ReportRateLimited(
+            _("You asked for %(n)d new report versions in the last hour; try again later.")
+            % {"n": per_user}
+        )
+
+
+def _subject(*, kind: str, language: str, period=None, city=None, year=None, agency_id=None):
     if kind == Report.Kind.CONTRACT:
         return f"contract:{period.pk}:{language}"
-    return f"portfolio:{city.pk}:{year}:{language}"
+    # An agency's portfolio report is a subject of its own (its own versions and readers).
+    scope = "" if agency_id is None else f"{AGENCY_SCOPE}{agency_id}"
+    return f"portfolio:{city.pk}:{year}:{language}{scope}"
 
 
 def report_request(
@@ -78,7 +107,8 @@ def report_request(
         subject = _subject(kind=kind, language=language, period=period)
     elif city is not None and year is not None:
         kind, subject_fields = Report.Kind.PORTFOLIO, {"city": city, "year": year}
-        subject = _subject(kind=kind, language=language, city=city, year=year)
+        agency_id = portfolio_agency_id(user=user)
+        subject = _subject(kind=kind, language=language, city=city, year=year, agency_id=agency_id)
     else:
         raise ReportRefused(_("a report is of a contract and period, or of a city and year"))
 
@@ -98,7 +128,9 @@ def report_request(
             period=subject_fields["period"], language=language, texts=texts
         )
     else:
-        document = portfolio_report_document(city=city, year=year, language=language)
+        document = portfolio_report_document(
+            city=city, year=year, language=language, agency_id=agency_id
+        )
     document["texts"] = texts
     # Plain JSON (dates as ISO strings): what is hashed is exactly what is stored.
     document = json.loads(json.dumps(document, cls=_encoder()))
@@ -113,6 +145,7 @@ def report_request(
             if existing.state == Report.State.FAILED:
                 _requeue(existing)
             return existing, False
+        _versions_allowed(subject=subject, user=user)
         try:
             with transaction.atomic():
                 version = (

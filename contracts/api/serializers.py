@@ -13,6 +13,7 @@ from contracts.models import (
     PaymentCalculation,
     Period,
 )
+from contracts.services.approvals import REFERENCE_MAX_LENGTH, paid_on_problem
 
 
 class KPISerializer(serializers.ModelSerializer):
@@ -132,8 +133,13 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MarkPaidSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=100)
-    paid_on = serializers.DateField()
+    reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH)
+    paid_on = serializers.DateField(help_text="from 2000-01-01 to today")
+
+    def validate_paid_on(self, value):
+        if problem := paid_on_problem(value):
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

@@ -40,7 +40,7 @@ from contracts.models import (
 from contracts.services import approvals, measurements
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
-from contracts.uploads import UploadRejected
+from contracts.uploads import EVIDENCE_CONTENT_TYPES, UploadRejected
 from contracts.workflow import ActionRefused
 from portfolio.api.exports import ExportableListMixin
 from portfolio.api.pagination import CountedRows
@@ -259,7 +259,13 @@ class EvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
             return refused(exc)
         return Response(self.get_serializer(evidence).data, status=201)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, 404: NOT_FOUND})
+    @extend_schema(
+        responses={
+            # The file as uploaded, with the type its content was checked to be.
+            **{(200, content_type): bytes for content_type in EVIDENCE_CONTENT_TYPES},
+            404: NOT_FOUND,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file, as an attachment, after the scope check."""

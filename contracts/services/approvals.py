@@ -19,6 +19,8 @@ from .notifications import enqueue_adjustment_proposed, enqueue_payment_prepared
 
 __all__ = ["ActionRefused"]  # raised by every service; defined with the table
 
+REFERENCE_MAX_LENGTH = PaymentCalculation._meta.get_field("paid_reference").max_length
+
 
 def _locked(calculation: PaymentCalculation) -> PaymentCalculation:
     return (
@@ -78,11 +80,33 @@ def payment_return(
         )
 
 
+# The earliest payment date taken: PPP payments by performance began in the 2010s; an older
+# date is a typo. The latest is today: a payment is marked paid once it happened.
+PAID_ON_EARLIEST = date(2000, 1, 1)
+
+
+def paid_on_problem(paid_on: date) -> str | None:
+    """Why `paid_on` cannot be a payment's date (None: it can). The API serializer and the
+    admin's form say it beside the field; the service refuses it too."""
+    if paid_on < PAID_ON_EARLIEST:
+        return _("The payment date is before %(date)s.") % {"date": PAID_ON_EARLIEST}
+    if paid_on > timezone.localdate():
+        return _("The payment date is in the future: mark a payment paid once it is paid.")
+    return None
+
+
 def payment_mark_paid(
     *, calculation: PaymentCalculation, user: User, reference: str, paid_on: date
 ) -> PaymentCalculation:
     if not reference.strip():
         raise ActionRefused(_("Give the payment reference."))
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        raise ActionRefused(
+            _("The payment reference is longer than %(n)d characters.")
+            % {"n": REFERENCE_MAX_LENGTH}
+        )
+    if problem := paid_on_problem(paid_on):
+        raise ActionRefused(problem)
     with transaction.atomic():
         return _decide(
             calculation, "mark_paid", user, reason=reference, paid_reference=reference,

@@ -14,6 +14,7 @@ from rest_framework.permissions import SAFE_METHODS
 from .exports import ExportableListMixin
 
 PAGINATION_PARAMETERS = {"page", "page_size"}
+NO_NUL = "^[^\\x00]*$"
 ERROR = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
@@ -68,6 +69,11 @@ class AutoSchema(openapi.AutoSchema):
                 for media in content.values():
                     media["schema"] = {"anyOf": [media["schema"], body]}
         operation["responses"] = dict(sorted(responses.items()))
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+                # Django's form fields refuse NUL (the databases cannot compare with it): 400.
+                schema["pattern"] = NO_NUL
         return operation
 
     def _description(self, code: str, operation: dict) -> str:

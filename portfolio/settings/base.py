@@ -143,6 +143,13 @@ SPECTACULAR_SETTINGS = {
 }
 # Evidence uploads: the largest file accepted.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+# An XLSX is a ZIP: the most its members may unpack to (a zip bomb is refused before).
+EVIDENCE_XLSX_MAX_UNCOMPRESSED = int(
+    os.environ.get("EVIDENCE_XLSX_MAX_UNCOMPRESSED", str(100 * 1024 * 1024))
+)
+# New versions of evaluation reports (each a stored PDF, kept for good) per hour.
+REPORT_VERSIONS_PER_REPORT_HOUR = int(os.environ.get("REPORT_VERSIONS_PER_REPORT_HOUR", "10"))
+REPORT_VERSIONS_PER_USER_HOUR = int(os.environ.get("REPORT_VERSIONS_PER_USER_HOUR", "30"))
 
 # Celery: the broker comes from the environment. The local default (kombu's filesystem
 # transport under var/) needs no server; production uses Redis or RabbitMQ.

@@ -131,6 +131,23 @@ def test_an_invalid_value_is_marked_at_its_field_and_the_rest_is_kept_as_draft(c
     assert "在线率月报.pdf" in page
 
 
+def test_a_pdf_with_javascript_is_refused_at_its_field_with_the_reason(client, portal):
+    # given a PDF that runs a script when opened, attached to OUT-1 (#14 finding 11)
+    login(client, portal.enterprise)
+    out1 = portal.period.contract.mechanism_versions.get().kpis.get(code="OUT-1")
+    script = b"%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"
+    hostile = SimpleUploadedFile("月报.pdf", script + b" endobj\n%%EOF\n")
+    data = {**figures_post(portal.period), f"files_{out1.pk}": hostile, "save": "1"}
+    # when the enterprise saves
+    response = client.post(period_url(portal.period), data, HTTP_ACCEPT_LANGUAGE="en")
+    # then the file field names the reason and nothing is stored
+    assert list(response.context["form"].errors) == [f"files_{out1.pk}"]
+    assert "月报.pdf: The PDF contains active content (an action run on opening)" in str(
+        response.context["form"].errors
+    )
+    assert not Evidence.objects.exists()
+
+
 def test_a_file_of_the_wrong_type_is_refused_at_its_field(client, portal):
     # given an executable named like a PDF, attached to OUT-1
     login(client, portal.enterprise)

@@ -74,7 +74,8 @@ def test_portfolio_reports_are_for_officials_and_auditors(
     response, queued = post(api(people.auditor), body, django_capture_on_commit_callbacks)
     assert response.status_code == 202 and len(queued) == 1
     report_id = response.json()["id"]
-    assert api(people.other_official).get(f"/api/v1/reports/{report_id}/").status_code == 200
+    # the whole city's report is the auditors': officials get their agency's (#14 finding 5)
+    assert api(people.other_official).get(f"/api/v1/reports/{report_id}/").status_code == 404
     assert api(people.enterprise).get(f"/api/v1/reports/{report_id}/").status_code == 404
 
 

@@ -109,7 +109,9 @@ def test_the_service_refuses_anyone_but_the_agencys_officials(
 
 def test_a_portfolio_report_has_no_texts(people, api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        report, _ = report_request(city=people.contract.project.city, year=2026)
+        report, _ = report_request(
+            city=people.contract.project.city, year=2026, user=people.preparer
+        )
     response, queued = post_texts(
         api(people.preparer), report, TEXTS, django_capture_on_commit_callbacks
     )
