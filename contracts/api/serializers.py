@@ -190,7 +190,8 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_actions(self, calculation) -> list[str]:
-        return workflow.allowed_actions(calculation, self.context["request"].user)
+        request = self.context.get("request")  # no caller (a serializer used alone): none
+        return workflow.allowed_actions(calculation, request.user) if request else []
 
 
 class BundleErrorSerializer(serializers.Serializer):
