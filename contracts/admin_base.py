@@ -5,13 +5,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from contracts.services.approvals import ActionRefused
+from portfolio.admin_inputs import CheckedInputsMixin
 
 
 def is_official(user) -> bool:
     return user.is_active and user.is_staff and user.role in ("preparer", "approver")
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(CheckedInputsMixin, admin.ModelAdmin):
     """Superusers edit; officials see their agency's rows and act through buttons and actions
     (services check every step); nobody else sees anything here."""
 

@@ -9,7 +9,6 @@ refused, never rounded: `1e-999999` would be stored as 0.
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -18,17 +17,25 @@ from portfolio.money import MoneyError, money_parse
 
 # PostgreSQL's `integer`, the PositiveIntegerField columns' type.
 INTEGER_MAX = 2**31 - 1
+# KPI figures below 10^12: a sane range for any KPI, which also leaves the columns' 14 whole
+# digits room for SQLite, which stores them as floats: 99999999999999.999999 comes back as
+# 10^14, which the column cannot hold (reading it raises).
+FIGURE_WHOLE_DIGITS = 12
 
 
 class NumberError(ValueError):
     """Not a number the column can hold; the message says why."""
 
 
-def decimal_check(value: Decimal, *, max_digits: int, decimal_places: int) -> Decimal:
-    """`value` if a column of `max_digits` and `decimal_places` holds it exactly."""
+def decimal_check(
+    value: Decimal, *, max_digits: int, decimal_places: int, whole_digits: int | None = None
+) -> Decimal:
+    """`value` if a column of `max_digits` and `decimal_places` holds it exactly (and it has
+    at most `whole_digits` digits before the point, if given)."""
     if not value.is_finite():
         raise NumberError(_("not a finite number"))
-    whole_digits = max_digits - decimal_places
+    if whole_digits is None:
+        whole_digits = max_digits - decimal_places
     if value and value.adjusted() >= whole_digits:
         raise NumberError(
             format_lazy(_("must be less than 10^{digits} in size"), digits=whole_digits)
@@ -47,7 +54,7 @@ def decimal_check(value: Decimal, *, max_digits: int, decimal_places: int) -> De
 
 def figure_check(value: Decimal) -> Decimal:
     """A KPI figure (target, floor, points, step, value, quantity) the KPI columns hold."""
-    return decimal_check(value, **KPI_DECIMAL)
+    return decimal_check(value, **KPI_DECIMAL, whole_digits=FIGURE_WHOLE_DIGITS)
 
 
 def money_check(value: Decimal | int | str) -> Decimal:
@@ -56,13 +63,3 @@ def money_check(value: Decimal | int | str) -> Decimal:
         return money_parse(value)
     except MoneyError as exc:
         raise NumberError(str(exc)) from None
-
-
-def validate_money(value) -> None:
-    """Form validator (admin, portal) for money columns."""
-    if value is None:
-        return
-    try:
-        money_check(value)
-    except NumberError as exc:
-        raise ValidationError(str(exc), code="invalid_money") from None

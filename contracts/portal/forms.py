@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import KPI, Measurement
+from contracts.models import KPI, KPI_DECIMAL, Measurement
 from contracts.selectors import PeriodSheet, SheetRow, decimal_text
 from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
@@ -49,8 +49,9 @@ class PeriodForm(forms.Form):
             self.fields[self.value_name(row)] = forms.DecimalField(
                 label=_("Points (self-assessed)") if manual else _("Value"),
                 required=False,
-                max_digits=20,
-                decimal_places=6,
+                # The columns' digits and places (Django also refuses NaN and infinity).
+                max_digits=KPI_DECIMAL["max_digits"],
+                decimal_places=KPI_DECIMAL["decimal_places"],
                 min_value=0 if manual else None,
                 max_value=row.kpi.max_points if manual else None,
                 initial=decimal_text(current) if current is not None else None,

@@ -111,6 +111,11 @@ def payment_mark_paid(
 ) -> PaymentCalculation:
     if not reference.strip():
         raise ActionRefused(_("Give the payment reference."))
+    longest = PaymentCalculation._meta.get_field("paid_reference").max_length
+    if len(reference) > longest:  # SQLite would store it whole
+        raise ActionRefused(
+            _("The payment reference may have at most %(limit)d characters.") % {"limit": longest}
+        )
     with transaction.atomic():
         calculation = _locked(calculation)
         require_official(user, calculation, User.Role.PREPARER, User.Role.APPROVER)

@@ -1,0 +1,21 @@
+"""The portal's figures are checked against the columns (issue 14, finding 3): a number the
+database cannot hold is an error at its field, and nothing of it is stored."""
+
+import pytest
+
+from contracts.models import Measurement
+from tests.portal.test_portal import fields, figures_post, login, period_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("typed", ["1e999999999", "9" * 40, "1e30", "1e-999999", "NaN", "Infinity"])
+def test_a_figure_the_columns_cannot_hold_is_an_error_at_its_field(client, portal, typed):
+    login(client, portal.enterprise)
+    data = figures_post(portal.period, **{"OUT-2": typed})
+
+    response = client.post(period_url(portal.period), {**data, "save": "1"})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [fields(portal.period)["OUT-2"]]
+    assert not Measurement.objects.filter(period=portal.period, kpi__code="OUT-2").exists()
