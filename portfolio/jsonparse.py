@@ -27,7 +27,7 @@ MAX_INT_DIGITS = 32
 # A string token (keys included, with the colon that makes it a key), or a bracket or comma.
 # An unterminated string runs to the end of the text (one token, so the scan stays linear).
 _STRING = r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)'
-_TOKEN = re.compile(_STRING + r'\s*(:)?|[\[\]{},]', re.DOTALL)
+_TOKEN = re.compile(_STRING + r"\s*(:)?|[\[\]{},]", re.DOTALL)
 _STRINGS = re.compile(_STRING, re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _INNERMOST = re.compile(r"\[\]|\{\}")
