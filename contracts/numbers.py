@@ -9,6 +9,7 @@ refused, never rounded: `1e-999999` would be stored as 0.
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -63,3 +64,14 @@ def money_check(value: Decimal | int | str) -> Decimal:
         return money_parse(value)
     except MoneyError as exc:
         raise NumberError(str(exc)) from None
+
+
+def validate_figure(value) -> None:
+    """Form and serializer validator for KPI figures (Django's and DRF's fields check the
+    digits and places already; this adds the sane range)."""
+    if value is None:
+        return
+    try:
+        figure_check(value)
+    except NumberError as exc:
+        raise ValidationError(str(exc), code="invalid_figure") from None

@@ -1,10 +1,13 @@
 """What admin forms accept, beyond the model fields' own checks (SQLite enforces neither
 `max_length` nor `max_digits`; Django's forms check both): codes in their normal form
-(portfolio/codes.py) and amounts within what money columns may hold (`money_parse`)."""
+(portfolio/codes.py), amounts within what money columns may hold (`money_parse`) and KPI
+figures within their sane range (contracts/numbers.py)."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from contracts.models import KPI_DECIMAL
+from contracts.numbers import validate_figure
 from portfolio.codes import CodeFormField
 from portfolio.money import MoneyError, money_parse
 
@@ -33,4 +36,13 @@ class CheckedInputsMixin:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None and db_field.name in MONEY_FIELDS:
             field.validators.append(validate_money)
+        elif field is not None and _is_figure(db_field):
+            field.validators.append(validate_figure)
         return field
+
+
+def _is_figure(db_field) -> bool:
+    return isinstance(db_field, models.DecimalField) and (
+        db_field.max_digits,
+        db_field.decimal_places,
+    ) == (KPI_DECIMAL["max_digits"], KPI_DECIMAL["decimal_places"])

@@ -12,6 +12,7 @@ from contracts.models import (
     PaymentCalculation,
     Period,
 )
+from contracts.numbers import validate_figure
 from portfolio.codes import CodeError, code_normalize
 
 
@@ -118,8 +119,8 @@ class MeasurementSubmitSerializer(serializers.Serializer):
     period = serializers.IntegerField(help_text="period id")
     kpi = CodeField(help_text="KPI code", max_length=KPI._meta.get_field("code").max_length)
     # The columns' digits and places: DRF refuses what they cannot hold (and NaN, Infinity).
-    value = serializers.DecimalField(**KPI_DECIMAL, required=False)
-    points = serializers.DecimalField(**KPI_DECIMAL, required=False)
+    value = serializers.DecimalField(**KPI_DECIMAL, required=False, validators=[validate_figure])
+    points = serializers.DecimalField(**KPI_DECIMAL, required=False, validators=[validate_figure])
 
     def validate(self, data):
         if ("value" in data) == ("points" in data):

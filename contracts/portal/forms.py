@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import KPI, KPI_DECIMAL, Measurement
+from contracts.numbers import validate_figure
 from contracts.selectors import PeriodSheet, SheetRow, decimal_text
 from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
@@ -52,6 +53,7 @@ class PeriodForm(forms.Form):
                 # The columns' digits and places (Django also refuses NaN and infinity).
                 max_digits=KPI_DECIMAL["max_digits"],
                 decimal_places=KPI_DECIMAL["decimal_places"],
+                validators=[validate_figure],
                 min_value=0 if manual else None,
                 max_value=row.kpi.max_points if manual else None,
                 initial=decimal_text(current) if current is not None else None,
