@@ -4,13 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Reports need a CJK font and HarfBuzz subsetting to embed it fast (../shared/measured-facts.md);
-# browser tests drive Debian's Chromium; pdftoppm (poppler-utils) turns report pages into PNGs.
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
+# only the tests need Debian's Chromium (browser tests) and pdftoppm (poppler-utils: report
+# pages as PNGs), so `make run` does not install them.
+RUN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 HOST := 127.0.0.1:8000
 
 .PHONY: run test lint install system-deps worker messages clean
 
-run: install system-deps
+run: install
+	@$(MAKE) --no-print-directory system-deps PACKAGES='$(RUN_PACKAGES)'
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --skip-if-seeded
 	@echo
@@ -29,7 +32,8 @@ run: install system-deps
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST)
 
-test: install system-deps lint
+test: install lint
+	@$(MAKE) --no-print-directory system-deps PACKAGES='$(TEST_PACKAGES)'
 	$(PY) -m pytest
 
 lint: install
@@ -47,12 +51,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Installs only what is missing, through apt-get where there is one.
+# Installs only what is missing of PACKAGES, through apt-get where there is one.
+PACKAGES ?= $(TEST_PACKAGES)
 system-deps:
 	@if ! command -v dpkg >/dev/null; then \
 	  echo "Not a Debian system: install a CJK font (Noto Sans CJK SC) and HarfBuzz subset yourself."; \
 	  exit 0; fi; \
-	missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  echo "Installing system packages: $$missing"; \

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from contracts.services.approvals import ActionRefused
+from portfolio.admin_exports import ExportableAdmin
 from portfolio.admin_inputs import CheckedInputsMixin
 
 
@@ -12,9 +13,10 @@ def is_official(user) -> bool:
     return user.is_active and user.is_staff and user.role in ("preparer", "approver")
 
 
-class ScopedAdmin(CheckedInputsMixin, admin.ModelAdmin):
+class ScopedAdmin(CheckedInputsMixin, ExportableAdmin, admin.ModelAdmin):
     """Superusers edit; officials see their agency's rows and act through buttons and actions
-    (services check every step); nobody else sees anything here."""
+    (services check every step); nobody else sees anything here. Every list exports its
+    filtered rows as CSV and XLSX."""
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).visible_to(request.user)

@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from portfolio.views import home
 
@@ -14,10 +20,14 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("portfolio/", include("portfolio.dashboard.urls")),
     path("portal/", include("contracts.portal.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("portfolio.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("portfolio/favicon.svg"), permanent=True)),
     # The language: the one chosen at /i18n/setlang/ (a cookie), else the Accept-Language
     # header, else zh-Hans.
     path("admin/", admin.site.urls),

@@ -6,8 +6,6 @@ Reads are scoped by `Report.objects.visible_to(user)` (outside the scope: 404); 
 checked against the caller's scope of contracts / cities before anything is made.
 """
 
-import django_filters
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,31 +18,23 @@ from rest_framework.views import APIView
 
 from contracts.api.views import IsOfficial
 from contracts.models import Contract
-from portfolio.filtersets import FilterSet
+from portfolio.api.exports import ExportableListMixin
 from portfolio.models import City
 
+from .filtersets import ReportFilterSet
 from .models import Report
 from .ocds import ocds_release_package
 from .selectors import ocds_contracts_data
-from .services import ReportRefused, report_request, report_texts_update
+from .services import (
+    ReportRefused,
+    may_request_portfolio_report,
+    report_request,
+    report_texts_update,
+)
 
 NOT_FOUND = OpenApiResponse(description="not found, or outside the caller's scope")
 QUEUED = OpenApiResponse(description="new version queued: {id, version, state, status_url}")
 UNCHANGED = OpenApiResponse(description="unchanged: the existing report {id, version, …}")
-
-
-class ReportFilterSet(FilterSet):
-    city = django_filters.CharFilter(method="filter_city")
-    project = django_filters.CharFilter(field_name="contract__project__code")
-    contract = django_filters.CharFilter(field_name="contract__code")
-    period = django_filters.CharFilter(field_name="period__label")
-
-    class Meta:
-        model = Report
-        fields = ["kind", "state", "year", "language"]
-
-    def filter_city(self, queryset, name, value):
-        return queryset.filter(Q(city__name=value) | Q(contract__project__city__name=value))
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -100,7 +90,9 @@ class ReportTextsSerializer(serializers.Serializer):
     )
 
 
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(
+    ExportableListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
@@ -141,7 +133,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     language=data["language"],
                 )
             else:
-                if not (user.is_superuser or user.role in ("auditor", "preparer", "approver")):
+                if not may_request_portfolio_report(user):
                     raise_not_found()
                 city = get_object_or_404(City, name=data["city"])
                 report, created = report_request(

@@ -29,6 +29,11 @@ class ReportRefused(Exception):
     """The report cannot be made (no calculation for the period, unknown language…)."""
 
 
+def may_request_portfolio_report(user) -> bool:
+    """A city's portfolio report: auditors and officials, not enterprise staff."""
+    return user.is_superuser or user.role in ("auditor", "preparer", "approver")
+
+
 def _subject(*, kind: str, language: str, period=None, city=None, year=None) -> str:
     if kind == Report.Kind.CONTRACT:
         return f"contract:{period.pk}:{language}"

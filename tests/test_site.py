@@ -1,5 +1,6 @@
 """Site-wide checks: settings per environment, the admin, the language."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -102,3 +103,29 @@ def test_model_names_are_chinese_by_default_and_english_on_request(admin_client)
     english = admin_client.get("/admin/contracts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "考核期" in chinese and "付费机制版本" in chinese
     assert "Evaluation periods" in english and "Payment mechanism versions" in english
+
+
+def test_the_favicon_is_served_where_browsers_ask(client):
+    from django.contrib.staticfiles import finders
+
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer["Location"] == "/static/portfolio/favicon.svg"
+    assert "<svg" in Path(finders.find("portfolio/favicon.svg")).read_text()
+
+
+def test_an_expected_refusal_is_logged_as_one_line(client, django_user_model, caplog):
+    # given a logged-in user without a role
+    from portfolio.log_filters import ExpectedRefusalsOneLine
+
+    client.force_login(django_user_model.objects.create_user("nobody", password="x-Long-pass-1"))
+
+    # when a page refuses them (the API answers 404 for a guessed id) and Django logs it
+    with caplog.at_level("WARNING", logger="django.request"):
+        client.get("/api/v1/contracts/999999/")
+
+    # then the record the console handler writes has no traceback
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.status_code == 404
+    ExpectedRefusalsOneLine().filter(record)
+    assert "\n" not in logging.Formatter().format(record)

@@ -1,4 +1,5 @@
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import (
@@ -57,11 +58,15 @@ CONTRACT_NAMES = {
 class ContractSerializer(serializers.ModelSerializer):
     """Reads a contract annotated with CONTRACT_NAMES, or a `.values()` row of the same."""
 
-    project = serializers.CharField(source="project_code", read_only=True)
-    city = serializers.CharField(source="city_name", read_only=True)
-    sector = serializers.CharField(source="project_sector", read_only=True)
-    government_party = serializers.CharField(source="government_party_name", read_only=True)
-    private_party = serializers.CharField(source="private_party_name", read_only=True)
+    project = serializers.CharField(source="project_code", read_only=True, label=_("project"))
+    city = serializers.CharField(source="city_name", read_only=True, label=_("city"))
+    sector = serializers.CharField(source="project_sector", read_only=True, label=_("sector"))
+    government_party = serializers.CharField(
+        source="government_party_name", read_only=True, label=_("government party")
+    )
+    private_party = serializers.CharField(
+        source="private_party_name", read_only=True, label=_("private party")
+    )
 
     class Meta:
         model = Contract
@@ -80,7 +85,7 @@ class ContractDetailSerializer(ContractSerializer):
 
 
 class PeriodSerializer(serializers.ModelSerializer):
-    contract = serializers.CharField(source="contract.code", read_only=True)
+    contract = serializers.CharField(source="contract.code", read_only=True, label=_("contract"))
 
     class Meta:
         model = Period
@@ -91,10 +96,12 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class MeasurementSerializer(serializers.ModelSerializer):
-    contract = serializers.CharField(source="period.contract.code", read_only=True)
-    kpi = serializers.CharField(source="kpi.code", read_only=True)
-    submitted_by = serializers.StringRelatedField(allow_null=True)
-    reviewed_by = serializers.StringRelatedField(allow_null=True)
+    contract = serializers.CharField(
+        source="period.contract.code", read_only=True, label=_("contract")
+    )
+    kpi = serializers.CharField(source="kpi.code", read_only=True, label=_("KPI"))
+    submitted_by = serializers.StringRelatedField(allow_null=True, label=_("submitted by"))
+    reviewed_by = serializers.StringRelatedField(allow_null=True, label=_("reviewed by"))
 
     class Meta:
         model = Measurement
@@ -142,8 +149,10 @@ class MarkPaidSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.StringRelatedField()
-    download = serializers.HyperlinkedIdentityField(view_name="evidence-download")
+    uploaded_by = serializers.StringRelatedField(label=_("uploaded by"))
+    download = serializers.HyperlinkedIdentityField(
+        view_name="evidence-download", label=_("download")
+    )
 
     class Meta:
         model = Evidence
@@ -159,12 +168,18 @@ class EvidenceUploadSerializer(serializers.Serializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    contract = serializers.CharField(source="period.contract.code", read_only=True)
-    period_label = serializers.CharField(source="period.label", read_only=True)
-    mechanism_version = serializers.IntegerField(source="mechanism_version.version")
-    prepared_by = serializers.StringRelatedField(allow_null=True)
-    approved_by = serializers.StringRelatedField(allow_null=True)
-    result = serializers.JSONField(read_only=True)
+    contract = serializers.CharField(
+        source="period.contract.code", read_only=True, label=_("contract")
+    )
+    period_label = serializers.CharField(
+        source="period.label", read_only=True, label=_("period label")
+    )
+    mechanism_version = serializers.IntegerField(
+        source="mechanism_version.version", label=_("mechanism version")
+    )
+    prepared_by = serializers.StringRelatedField(allow_null=True, label=_("prepared by"))
+    approved_by = serializers.StringRelatedField(allow_null=True, label=_("approved by"))
+    result = serializers.JSONField(read_only=True, label=_("result"))
 
     class Meta:
         model = PaymentCalculation

@@ -38,6 +38,7 @@ from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import UploadRejected
+from portfolio.api.exports import ExportableListMixin
 from portfolio.api.pagination import CountedRows
 from portfolio.api.parsers import JSONBodyRefused
 
@@ -66,8 +67,8 @@ def refused(exc: ActionRefused) -> Response:
     return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Lists and details of what the caller may see."""
+class ScopedViewSet(ExportableListMixin, viewsets.GenericViewSet):
+    """Lists and details of what the caller may see; lists export as CSV and XLSX."""
 
     def scoped(self):
         return self.queryset.model.objects.visible_to(self.request.user)
@@ -100,6 +101,8 @@ class ContractViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         # model instances, and the count without the joins.
         contracts = self.filter_queryset(self.get_queryset())
         rows = contracts.values(*s.CONTRACT_COLUMNS, **s.CONTRACT_NAMES)
+        if self.exporting:
+            return self.export(rows)
         page = self.paginate_queryset(CountedRows(rows, counted=contracts))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

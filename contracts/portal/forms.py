@@ -35,6 +35,23 @@ def figure_of(measurement: Measurement | None) -> Decimal | None:
     return measurement.points if measurement.points is not None else measurement.value
 
 
+def figure_field(kpi: KPI, **options) -> forms.DecimalField:
+    """A KPI's figure as the enterprise enters it, in the period form or an uploaded sheet:
+    a value, or points from 0 to the maximum for manual items."""
+    manual = kpi.rule == KPI.Rule.MANUAL
+    return forms.DecimalField(
+        # The columns' digits and places (Django also refuses NaN and infinity), and the
+        # sane range of a KPI figure.
+        max_digits=KPI_DECIMAL["max_digits"],
+        decimal_places=KPI_DECIMAL["decimal_places"],
+        validators=[validate_figure],
+        min_value=0 if manual else None,
+        max_value=kpi.max_points if manual else None,
+        error_messages={"invalid": _("Enter a number, such as 98.5.")},
+        **options,
+    )
+
+
 class PeriodForm(forms.Form):
     """Fields `value_<kpi id>` and `files_<kpi id>` for each editable row of the sheet."""
 
@@ -47,17 +64,11 @@ class PeriodForm(forms.Form):
         for row in self.rows:
             manual = row.kpi.rule == KPI.Rule.MANUAL
             current = figure_of(row.current)
-            self.fields[self.value_name(row)] = forms.DecimalField(
+            self.fields[self.value_name(row)] = figure_field(
+                row.kpi,
                 label=_("Points (self-assessed)") if manual else _("Value"),
                 required=False,
-                # The columns' digits and places (Django also refuses NaN and infinity).
-                max_digits=KPI_DECIMAL["max_digits"],
-                decimal_places=KPI_DECIMAL["decimal_places"],
-                validators=[validate_figure],
-                min_value=0 if manual else None,
-                max_value=row.kpi.max_points if manual else None,
                 initial=decimal_text(current) if current is not None else None,
-                error_messages={"invalid": _("Enter a number, such as 98.5.")},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[self.files_name(row)] = MultipleFileField(

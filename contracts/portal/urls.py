@@ -8,4 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("periods/<int:pk>/", views.period_detail, name="period"),
+    path("periods/<int:pk>/template/", views.template_download, name="period-template"),
+    path("periods/<int:pk>/template/upload/", views.template_upload_view, name="period-upload"),
+    path("template/", views.template_download, name="template"),
+    path("template/upload/", views.template_upload_view, name="upload"),
 ]

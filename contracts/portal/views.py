@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,11 @@ from contracts.selectors import (
 )
 from contracts.services.approvals import ActionRefused
 from contracts.services.measurements import period_submit
+from contracts.uploads import XLSX
 
 from .forms import PeriodForm
 from .wording import rule_in_words, target_in_words
+from .workbooks import template_upload, template_workbook
 
 
 def enterprise_only(view):
@@ -87,6 +90,51 @@ def period_detail(request, pk: int):
     else:
         messages.success(request, _("Draft saved. Submit the period when every figure is in."))
     return redirect("portal:period", pk=period.pk)
+
+
+def _template_periods(request, pk: int | None) -> list[Period]:
+    """One period of the user's (404 otherwise), or every period of their contracts that
+    waits for them (open, or with items returned)."""
+    if pk is not None:
+        return [
+            get_object_or_404(
+                Period.objects.visible_to(request.user).select_related("contract"), pk=pk
+            )
+        ]
+    return [p for overview in contracts_overview(user=request.user) for p in overview.periods]
+
+
+@enterprise_only
+def template_download(request, pk: int | None = None):
+    periods = _template_periods(request, pk)
+    data = template_workbook([period_sheet(period=p) for p in periods])
+    name = f"{periods[0].contract.code}-{periods[0].label}" if pk else "open-periods"
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="kpi-template-{name}.xlsx"'
+    return response
+
+
+@enterprise_only
+def template_upload_view(request, pk: int | None = None):
+    back = redirect("portal:period", pk=pk) if pk else redirect("portal:home")
+    upload = request.FILES.get("template")
+    if request.method != "POST" or upload is None:
+        messages.error(request, _("Choose the filled template to upload."))
+        return back
+    errors = template_upload(
+        upload=upload, periods=_template_periods(request, pk), user=request.user
+    )
+    if errors:
+        return render(
+            request,
+            "portal/template_errors.html",
+            {"errors": errors, "period_pk": pk, "filename": upload.name},
+            status=400,
+        )
+    messages.success(
+        request, _("The figures of the sheet are saved as drafts. Check them and submit.")
+    )
+    return back
 
 
 def _render_period(request, sheet, form: PeriodForm):

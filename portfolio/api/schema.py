@@ -8,7 +8,10 @@ declares keeps its description and gets the body if it has none.
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import SAFE_METHODS
+
+from .exports import ExportableListMixin
 
 PAGINATION_PARAMETERS = {"page", "page_size"}
 ERROR = {
@@ -33,7 +36,21 @@ DESCRIPTIONS = {
 }
 
 
+EXPORT_FORMAT = OpenApiParameter(
+    "format",
+    enum=["json", "csv", "xlsx"],
+    description="csv or xlsx: every filtered row (no pagination) as a spreadsheet, with the "
+    "JSON's columns under headers in the request's language",
+)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if isinstance(self.view, ExportableListMixin) and self._is_list_view():
+            return [*parameters, EXPORT_FORMAT]
+        return parameters
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:

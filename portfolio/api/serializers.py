@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portfolio.models import City, CityBudget, Party, Project
@@ -24,7 +25,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    city = serializers.CharField(source="city.name", read_only=True)
+    city = serializers.CharField(source="city.name", read_only=True, label=_("city"))
 
     class Meta:
         model = Project

@@ -4,10 +4,11 @@ from rest_framework import viewsets
 from portfolio.filtersets import CityFilterSet, PartyFilterSet, ProjectFilterSet
 from portfolio.models import City, CityBudget, Party, Project
 
+from .exports import ExportableListMixin
 from .serializers import CitySerializer, PartySerializer, ProjectSerializer
 
 
-class CityViewSet(viewsets.ReadOnlyModelViewSet):
+class CityViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     """Cities and their yearly general public budget expenditure (public figures)."""
 
     serializer_class = CitySerializer
@@ -17,7 +18,7 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
 
-class PartyViewSet(viewsets.ReadOnlyModelViewSet):
+class PartyViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PartySerializer
     filterset_class = PartyFilterSet
 
@@ -25,7 +26,7 @@ class PartyViewSet(viewsets.ReadOnlyModelViewSet):
         return Party.objects.visible_to(self.request.user).order_by("name")
 
 
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
 

@@ -12,7 +12,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from pypinyin import lazy_pinyin
 
 from contracts.compliance import ComplianceFlags, Flag, compliance_flags
 from contracts.models import Contract, Milestone, PaymentCalculation
@@ -22,6 +24,7 @@ from portfolio.selectors import FiscalYear, city_fiscal_years
 # Payments computed or prepared: an official still has to approve them.
 AWAITING_APPROVAL = [PaymentCalculation.State.COMPUTED, PaymentCalculation.State.PREPARED]
 TREND_PERIODS = 12
+CITIES_PER_PAGE = 20
 
 
 @dataclass
@@ -111,11 +114,53 @@ def _contract_rows(*, user, contracts: list[Contract], flags: ComplianceFlags) -
     return rows
 
 
-def dashboard_cities(*, user, today: date) -> list[CityRow]:
-    """Every city with a project the user may see: its budget lines this year and the next
-    ones, its flags, and the user's projects there with their contracts' latest scores,
-    payments awaiting approval and flags."""
-    projects = list(Project.objects.visible_to(user).select_related("city").order_by("code"))
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the dashboard's filter bar asks for; empty means everything."""
+
+    q: str = ""  # a project's code or name, a contract's code, a company's name
+    province: str = ""
+    city: str = ""
+    sector: str = ""
+    stage: str = ""
+    grade: str = ""  # the latest grade of one of the project's contracts
+    flag: str = ""  # a compliance flag (FlagCode) of one of its contracts or of its city
+
+    @property
+    def per_contract(self) -> bool:
+        return bool(self.grade or self.flag)
+
+
+@dataclass
+class DashboardPage:
+    cities: list[CityRow]  # this page's cities, in pinyin order
+    paginator: Paginator
+    page: Page
+    projects: int  # over every page
+    investment: Decimal
+    awaiting: int
+    flagged: int
+
+
+def pinyin_key(name: str) -> tuple[str, str]:
+    """Names in the order Chinese readers look them up: by pinyin (北京 before 上海)."""
+    return (" ".join(lazy_pinyin(name)), name)
+
+
+def dashboard_cities(
+    *,
+    user,
+    today: date,
+    filters: DashboardFilters | None = None,
+    page: int | str = 1,
+    per_page: int = CITIES_PER_PAGE,
+) -> DashboardPage:
+    """The cities with a project the user may see that passes the filters, CITIES_PER_PAGE a
+    page in pinyin order: each city's budget lines this year and the next ones, its flags, and
+    the user's projects there with their contracts' latest scores, payments awaiting approval
+    and flags. A fixed number of queries whatever the number of cities and projects."""
+    filters = filters or DashboardFilters()
+    projects = list(_filtered_projects(user, filters).select_related("city").order_by("code"))
     contracts = list(
         Contract.objects.visible_to(user)
         .filter(project__in=projects)
@@ -123,20 +168,72 @@ def dashboard_cities(*, user, today: date) -> list[CityRow]:
         .order_by("code")
     )
     flags = compliance_flags(contracts=contracts, today=today)
-    cities = {p.city_id: p.city for p in projects}
-    fiscal = city_fiscal_years(city_ids=cities, years=_fiscal_window(today))
-    rows = {
-        city_id: CityRow(city=city, fiscal_years=fiscal[city_id], flags=[])
-        for city_id, city in sorted(cities.items(), key=lambda item: item[1].name)
-    }
     project_rows = {p.pk: ProjectRow(project=p) for p in projects}
     for row in _contract_rows(user=user, contracts=contracts, flags=flags):
-        project_rows[row.contract.project_id].contracts.append(row)
+        if _row_passes(row, filters, flags):
+            project_rows[row.contract.project_id].contracts.append(row)
+    if filters.per_contract:
+        project_rows = {pk: row for pk, row in project_rows.items() if row.contracts}
+    cities = sorted(
+        {row.project.city_id: row.project.city for row in project_rows.values()}.values(),
+        key=lambda city: pinyin_key(city.name),
+    )
+    paginator = Paginator(cities, per_page)
+    current = paginator.get_page(page)
+    fiscal = city_fiscal_years(
+        city_ids=[c.pk for c in current.object_list], years=_fiscal_window(today)
+    )
+    rows = {
+        city.pk: CityRow(
+            city=city, fiscal_years=fiscal[city.pk], flags=flags.cities.get(city.pk, [])
+        )
+        for city in current.object_list
+    }
     for project_row in project_rows.values():
-        rows[project_row.project.city_id].projects.append(project_row)
-    for city_id, row in rows.items():
-        row.flags = flags.cities.get(city_id, [])
-    return list(rows.values())
+        if project_row.project.city_id in rows:
+            rows[project_row.project.city_id].projects.append(project_row)
+    all_rows = list(project_rows.values())
+    return DashboardPage(
+        cities=list(rows.values()),
+        paginator=paginator,
+        page=current,
+        projects=len(all_rows),
+        investment=sum((p.project.total_investment for p in all_rows), Decimal(0)),
+        awaiting=sum(p.awaiting for p in all_rows),
+        flagged=sum(len(p.flags) for p in all_rows)
+        + sum(len(flags.cities.get(c.pk, [])) for c in cities),
+    )
+
+
+def _filtered_projects(user, filters: DashboardFilters):
+    projects = Project.objects.visible_to(user)
+    if filters.province:
+        projects = projects.filter(city__province=filters.province)
+    if filters.city:
+        projects = projects.filter(city__name=filters.city)
+    if filters.sector:
+        projects = projects.filter(sector=filters.sector)
+    if filters.stage:
+        projects = projects.filter(stage=filters.stage)
+    if filters.q:
+        q = filters.q
+        # Contracts and companies the user may see only: no other company is found by name.
+        matching = Contract.objects.visible_to(user).filter(
+            Q(code__icontains=q) | Q(private_party__name__icontains=q)
+        )
+        projects = projects.filter(
+            Q(code__icontains=q)
+            | Q(name__icontains=q)
+            | Q(name_en__icontains=q)
+            | Q(pk__in=matching.values("project_id"))
+        )
+    return projects
+
+
+def _row_passes(row: ContractRow, filters: DashboardFilters, flags: ComplianceFlags) -> bool:
+    if filters.grade and row.grade != filters.grade:
+        return False
+    return not filters.flag or any(f.code == filters.flag for f in flags.for_contract(row.contract))
 
 
 @dataclass

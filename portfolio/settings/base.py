@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "pgtrigger",
     "pghistory",
@@ -144,6 +145,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # An error body declared `many=True` (bundles' 400) is a list, as for a 2xx.
     "ENABLE_LIST_MECHANICS_ON_NON_2XX": True,
+    # /api/docs/ and /api/redoc/ load their scripts from our static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Evidence uploads: the largest file accepted.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
@@ -246,6 +251,8 @@ DEMO_PASSWORD = os.environ.get("DJANGO_DEMO_PASSWORD", "ppp-demo-2026")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused or missing page (403, 404) is expected: one line, not a traceback.
+    "filters": {"expected_refusals": {"()": "portfolio.log_filters.ExpectedRefusalsOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
