@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.admin_inputs import CheckedInputsMixin
+
 from . import admin_payments  # noqa: F401 — registers the payment workplace
 from .admin_base import ScopedAdmin, apply_to_each
 from .compliance import FlagCode, compliance_flags
@@ -33,7 +35,7 @@ class MechanismVersionInline(admin.TabularInline):
     show_change_link = True
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(CheckedInputsMixin, admin.TabularInline):
     model = Milestone
     extra = 0
 
@@ -44,7 +46,7 @@ def version_in_use(version: MechanismVersion | None) -> bool:
     return version is not None and version.calculations.exists()
 
 
-class KPIInline(admin.TabularInline):
+class KPIInline(CheckedInputsMixin, admin.TabularInline):
     model = KPI
     extra = 0
 
@@ -86,7 +88,7 @@ class AvailabilityFailureInline(admin.TabularInline):
     extra = 0
 
 
-class DeductionEventInline(admin.TabularInline):
+class DeductionEventInline(CheckedInputsMixin, admin.TabularInline):
     model = DeductionEvent
     extra = 0
 

@@ -6,13 +6,14 @@ from django.http import HttpRequest
 
 from contracts.services.approvals import ActionRefused
 from portfolio.admin_exports import ExportableAdmin
+from portfolio.admin_inputs import CheckedInputsMixin
 
 
 def is_official(user) -> bool:
     return user.is_active and user.is_staff and user.role in ("preparer", "approver")
 
 
-class ScopedAdmin(ExportableAdmin, admin.ModelAdmin):
+class ScopedAdmin(CheckedInputsMixin, ExportableAdmin, admin.ModelAdmin):
     """Superusers edit; officials see their agency's rows and act through buttons and actions
     (services check every step); nobody else sees anything here. Every list exports its
     filtered rows as CSV and XLSX."""

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_inputs import CheckedInputsMixin
 from .models import City, CityBudget, Party, Project, User
 
 
-class CityBudgetInline(admin.TabularInline):
+class CityBudgetInline(CheckedInputsMixin, admin.TabularInline):
     model = CityBudget
     extra = 0
 
@@ -19,7 +20,7 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(CityBudget)
-class CityBudgetAdmin(admin.ModelAdmin):
+class CityBudgetAdmin(CheckedInputsMixin, admin.ModelAdmin):
     list_display = ["city", "year", "general_expenditure"]
     list_filter = ["year", "city"]
     search_fields = ["city__name"]
@@ -33,7 +34,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(CheckedInputsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "city", "sector", "stage", "operation_mode", "total_investment"]
     list_filter = ["city", "sector", "stage", "return_mechanism", "operation_mode"]
     search_fields = ["code", "name", "name_en"]

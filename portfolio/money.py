@@ -88,7 +88,7 @@ def money_parse(text: str | Decimal | int) -> Decimal:
         raise MoneyError(_("not a number")) from None
     if not amount.is_finite():
         raise MoneyError(_("not a finite number"))
-    if abs(amount) > MONEY_MAX:
+    if amount.copy_abs() > MONEY_MAX:  # abs() would overflow the context for 1e999999999
         raise MoneyError(_("at most %(max)s") % {"max": money_text(MONEY_MAX)})
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(_("at most %(places)d decimal places") % {"places": MONEY_PLACES})

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from contracts import workflow
 from contracts.models import (
     KPI,
+    KPI_DECIMAL,
     Contract,
     Evidence,
     Measurement,
@@ -13,7 +14,9 @@ from contracts.models import (
     PaymentCalculation,
     Period,
 )
+from contracts.numbers import validate_figure
 from contracts.services.approvals import REFERENCE_MAX_LENGTH, paid_on_problem
+from portfolio.codes import CodeError, code_normalize
 
 
 class KPISerializer(serializers.ModelSerializer):
@@ -114,11 +117,22 @@ class MeasurementSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class CodeField(serializers.CharField):
+    """A code in its normal form (portfolio/codes.py): `ＯＵＴ-1` is OUT-1."""
+
+    def to_internal_value(self, data):
+        try:
+            return code_normalize(super().to_internal_value(data), max_length=self.max_length)
+        except CodeError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class MeasurementSubmitSerializer(serializers.Serializer):
     period = serializers.IntegerField(help_text="period id")
-    kpi = serializers.CharField(help_text="KPI code")
-    value = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
-    points = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
+    kpi = CodeField(help_text="KPI code", max_length=KPI._meta.get_field("code").max_length)
+    # The columns' digits and places: DRF refuses what they cannot hold (and NaN, Infinity).
+    value = serializers.DecimalField(**KPI_DECIMAL, required=False, validators=[validate_figure])
+    points = serializers.DecimalField(**KPI_DECIMAL, required=False, validators=[validate_figure])
 
     def validate(self, data):
         if ("value" in data) == ("points" in data):

@@ -9,17 +9,16 @@ list the caller's `actions` from the same table.
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contracts.bundles import BundleInvalid, bundle_import, validate_bundle
+from contracts.bundles import BundleInvalid, bundle_import
 from contracts.evidence_files import evidence_response
 from contracts.filtersets import (
     ContractFilterSet,
@@ -44,6 +43,7 @@ from contracts.uploads import EVIDENCE_CONTENT_TYPES, UploadRejected
 from contracts.workflow import ActionRefused
 from portfolio.api.exports import ExportableListMixin
 from portfolio.api.pagination import CountedRows
+from portfolio.api.parsers import JSONBodyRefused
 
 from . import serializers as s
 
@@ -324,9 +324,15 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         )
 
 
+BUNDLE_STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404}
+
+
 class BundleView(APIView):
-    """Import a ppp-bundle/1 document (officials only): 201 with the contract, or 400 with
-    every error and its JSON path; nothing is written on error."""
+    """Import a ppp-bundle/1 document (officials only, within their agency: `bundle_import`
+    with the caller as the user): 201 with the contract, or every error and its JSON path —
+    400 for a bad document, 403 for another agency named as the government party, 404 for
+    another agency's project or contract (only those errors then); nothing is written on
+    error."""
 
     permission_classes = [IsOfficial]
 
@@ -337,28 +343,30 @@ class BundleView(APIView):
             400: OpenApiResponse(
                 s.BundleErrorSerializer(many=True), description="every error and its JSON path"
             ),
-            404: OpenApiResponse(description="the contract is another agency's"),
+            403: OpenApiResponse(
+                s.BundleErrorSerializer(many=True),
+                description="not an official, or another agency as the government party",
+            ),
+            404: OpenApiResponse(
+                s.BundleErrorSerializer(many=True),
+                description="another agency's project or contract: its JSON path",
+            ),
         },
     )
     def post(self, request):
-        errors = validate_bundle(request.data)
-        if not errors:
-            code = request.data["contract"]["code"]
-            if (
-                Contract.objects.filter(code=code)
-                .exclude(pk__in=Contract.objects.visible_to(request.user))
-                .exists()
-            ):
-                raise NotFound  # another agency's contract: outside the caller's scope
-            if not _is_own_agency(request.data, request.user.party):
-                self.permission_denied(
-                    request, message=_("You may import only your agency's contracts.")
-                )
         try:
-            result = bundle_import(document=request.data, user=request.user)
+            document = request.data
+        except JSONBodyRefused as exc:
+            with translation.override("en"):  # bundle errors are English, as in the command
+                message = str(exc.refused.reason)
+            return Response([{"path": exc.refused.path, "message": message}], status=400)
+        try:
+            result = bundle_import(document=document, user=request.user)
         except BundleInvalid as exc:
+            kind = exc.kind
             return Response(
-                [{"path": e.path, "message": e.message} for e in exc.errors], status=400
+                [{"path": e.path, "message": e.message} for e in exc.errors if e.kind == kind],
+                status=BUNDLE_STATUS[kind],
             )
         return Response(
             {
@@ -368,12 +376,3 @@ class BundleView(APIView):
             },
             status=201,
         )
-
-
-def _is_own_agency(document: dict, party) -> bool:
-    """Whether the bundle's government party is this party (by credit code, else by name)."""
-    key = document["contract"]["government_party"]
-    entry = next(p for p in document["parties"] if p["key"] == key)
-    if entry.get("credit_code") and party.credit_code:
-        return entry["credit_code"] == party.credit_code
-    return entry["name"] == party.name

@@ -2,6 +2,12 @@
 
 Re-importing a bundle updates in place, matched by codes (project, contract, KPI, milestone,
 period label) and, for parties, by credit code or else by name.
+
+Who imports decides what a bundle may touch. Without a user (seed_demo, `import_bundle`
+without `--as`) or as a superuser: everything. An official: only their own agency's projects
+and contracts, with their own agency as the government party; another agency's project or
+contract is "not found" (as everywhere else), on its JSON path. Nobody renames or re-kinds an
+enterprise (or any party but an official's own agency) by a bundle: a difference is an error.
 """
 
 from dataclasses import dataclass, field
@@ -27,13 +33,21 @@ from contracts.services.periods import period_get_or_create
 from portfolio.models import City, Party, Project
 
 from .reader import BundleError, ErrorList
-from .validation import validate_bundle
+from .validation import bundle_clean
+
+NOT_FOUND = "not found"
 
 
 class BundleInvalid(Exception):
     def __init__(self, errors: list[BundleError]):
         super().__init__(f"{len(errors)} error(s) in bundle")
         self.errors = list(errors)
+
+    @property
+    def kind(self) -> str:
+        """The gravest kind among the errors: not_found, then forbidden, then invalid."""
+        kinds = {e.kind for e in self.errors}
+        return next(k for k in ("not_found", "forbidden", "invalid") if k in kinds)
 
 
 @dataclass
@@ -54,15 +68,20 @@ def bundles_import(
 
     Raises BundleInvalid listing every error, each path prefixed with its document's name.
     With dry_run everything is checked, including against the database, and rolled back.
+    `user`: whose import it is (see the module's docstring); None: a superuser's.
     """
-    errors = ErrorList()
+    errors, cleaned = ErrorList(), []
+    if user is not None and not (user.is_superuser or user.is_official):
+        raise BundleInvalid([BundleError("$", "only officials import bundles", "forbidden")])
     for name, document in documents:
-        errors.extend(_named(name, validate_bundle(document)))
+        document, document_errors = bundle_clean(document)
+        cleaned.append((name, document))
+        errors.extend(_named(name, document_errors))
     if errors:
         raise BundleInvalid(errors)
     results = []
     with transaction.atomic():
-        for name, document in documents:
+        for name, document in cleaned:
             try:
                 with transaction.atomic():
                     results.append(_BundleWriter(document, user).write())
@@ -75,10 +94,25 @@ def bundles_import(
     return results
 
 
+def _project_is_agencys(project: Project, agency: Party) -> bool:
+    """A project is an agency's when it has contracts and all of them are the agency's
+    (a project without contracts, or shared with another agency, is nobody's to change)."""
+    agencies = set(project.contracts.values_list("government_party", flat=True))
+    return agencies == {agency.pk}
+
+
+def _is_party(entry: dict, party: Party) -> bool:
+    """Whether a bundle's party entry is this party: by credit code when both have one,
+    else by name."""
+    if entry.get("credit_code") and party.credit_code:
+        return entry["credit_code"] == party.credit_code
+    return entry["name"] == party.name
+
+
 def _named(name: str, errors: list[BundleError]) -> list[BundleError]:
     if not name:
         return list(errors)
-    return [BundleError(f"{name}: {e.path}", e.message) for e in errors]
+    return [BundleError(f"{name}: {e.path}", e.message, e.kind) for e in errors]
 
 
 def _kpi_fields(entry: dict, position: int) -> dict:
@@ -143,10 +177,14 @@ class _BundleWriter:
 
     def __init__(self, document: dict, user):
         self.doc, self.user = document, user
+        # The agency an official imports for; None: no scope (a superuser's import).
+        self.agency = None if user is None or user.is_superuser else user.party
         self.errors = ErrorList()
         self.counts: dict[str, int] = {}
 
     def write(self) -> ImportResult:
+        self._check_scope()
+        self._raise_if_errors()
         project = self._project()
         parties = {
             entry["key"]: self._party(i, entry) for i, entry in enumerate(self.doc["parties"])
@@ -166,6 +204,29 @@ class _BundleWriter:
 
     def _count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
+
+    def _check_scope(self) -> None:
+        """Before anything is written: the existing project and contract must be the
+        agency's, and the government party the agency itself."""
+        if self.agency is None:
+            return
+        contract = Contract.objects.filter(code=self.doc["contract"]["code"]).first()
+        if contract is not None and contract.government_party_id != self.agency.pk:
+            self.errors.add("contract.code", NOT_FOUND, "not_found")
+        project = Project.objects.filter(code=self.doc["project"]["code"]).first()
+        if project is not None and not _project_is_agencys(project, self.agency):
+            self.errors.add("project.code", NOT_FOUND, "not_found")
+        if self.errors:
+            return  # nothing more about another agency's data
+        key = self.doc["contract"]["government_party"]
+        index, entry = next((i, p) for i, p in enumerate(self.doc["parties"]) if p["key"] == key)
+        if not _is_party(entry, self.agency):
+            self.errors.add(
+                f"parties[{index}]",
+                f"must be your own agency ({self.agency.name}): officials import only "
+                "their agency's contracts",
+                "forbidden",
+            )
 
     def _project(self) -> Project:
         data = self.doc["project"]
@@ -189,7 +250,10 @@ class _BundleWriter:
     def _party(self, index: int, entry: dict) -> Party | None:
         path = f"parties[{index}]"
         code, name = entry.get("credit_code", ""), entry["name"]
-        party = Party.objects.filter(credit_code=code).first() if code else None
+        if self.agency is not None and entry["kind"] == Party.Kind.GOVERNMENT:
+            party = self.agency  # checked by _check_scope
+        else:
+            party = Party.objects.filter(credit_code=code).first() if code else None
         if party is None:
             party = Party.objects.filter(name=name).first()
             if party and code and party.credit_code:
@@ -204,10 +268,38 @@ class _BundleWriter:
         if party.kind != entry["kind"]:
             self.errors.add(f"{path}.kind", f"{party.name} is registered as {party.kind}")
             return None
+        if not self._may_change(party):
+            return self._unchanged(path, party, entry)
         if party.name != name and Party.objects.filter(name=name).exists():
             self.errors.add(f"{path}.name", f"another party is already named {name}")
             return None
         _update_changed(party, {"name": name, "credit_code": code or party.credit_code})
+        return party
+
+    def _may_change(self, party: Party) -> bool:
+        """Government parties: a superuser's import, or an official's own agency. Nobody
+        changes an enterprise by a bundle (it is registered once, used by many contracts)."""
+        if party.kind != Party.Kind.GOVERNMENT:
+            return False
+        return self.agency is None or party.pk == self.agency.pk
+
+    def _unchanged(self, path: str, party: Party, entry: dict) -> Party | None:
+        """The registered party, if the bundle says what is registered."""
+        if party.name != entry["name"]:
+            self.errors.add(
+                f"{path}.name",
+                f"{party.name} is registered under this name; a bundle does not rename it",
+            )
+            return None
+        code = entry.get("credit_code", "")
+        if code and code != party.credit_code:
+            self.errors.add(
+                f"{path}.credit_code",
+                f"{party.name} is registered "
+                + (f"with credit code {party.credit_code}" if party.credit_code else "without one")
+                + "; a bundle does not change it",
+            )
+            return None
         return party
 
     def _contract(self, project: Project, parties: dict[str, Party]) -> tuple[Contract, bool]:

@@ -9,6 +9,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from contracts.numbers import INTEGER_MAX, NumberError, figure_check, money_check
+from portfolio.codes import CodeError, code_normalize
+from portfolio.jsonparse import json_child as child
+
 MISSING = object()
 
 
@@ -16,34 +20,31 @@ MISSING = object()
 class BundleError:
     path: str
     message: str
+    # What the error is to an API caller: "invalid" (400), "forbidden" (403: not the
+    # caller's to import), "not_found" (404: another agency's project or contract).
+    kind: str = "invalid"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
 
 class ErrorList(list[BundleError]):
-    def add(self, path: str, message: str) -> None:
-        self.append(BundleError(path or "$", message))
-
-
-def child(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+    def add(self, path: str, message, kind: str = "invalid") -> None:
+        self.append(BundleError(path or "$", str(message), kind))
 
 
 def as_decimal(raw: Any) -> Decimal | None:
-    """Decimal strings and integers; never floats (JSON numbers with a fraction lose cents)."""
+    """Decimal strings and integers; never floats (JSON numbers with a fraction lose cents).
+    Not-finite values are returned, for the bounds check to say so."""
     if isinstance(raw, bool | float):
         return None
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, str):
         try:
-            value = Decimal(raw.strip())
+            return Decimal(raw.strip())
         except InvalidOperation:
             return None
-        return value if value.is_finite() else None
     return None
 
 
@@ -81,9 +82,28 @@ class ObjectReader:
             self.error(key, "must not be empty")
         elif len(raw) > max_length:
             self.error(key, f"must be at most {max_length} characters")
+        elif "\x00" in raw:
+            self.error(key, "must not contain a NUL character")
         else:
             return raw
         return None
+
+    def code(self, key: str, *, max_length: int, required: bool = True) -> str | None:
+        """A code in its normal form (portfolio/codes.py), written back into the document so
+        the importer and every reference see the same code."""
+        raw = self._raw(key, required)
+        if raw is MISSING:
+            return None
+        if not isinstance(raw, str):
+            self.error(key, "must be a string")
+            return None
+        try:
+            code = code_normalize(raw, max_length=max_length)
+        except CodeError as exc:
+            self.error(key, exc)
+            return None
+        self.data[key] = code
+        return code
 
     def choice(self, key: str, choices: list[str], *, required: bool = True) -> str | None:
         raw = self._raw(key, required)
@@ -106,11 +126,12 @@ class ObjectReader:
         raw = self._raw(key, required, nullable)
         if raw is MISSING or raw is None:
             return None
+        maximum = INTEGER_MAX if maximum is None else maximum
         if isinstance(raw, bool) or not isinstance(raw, int):
             self.error(key, "must be an integer")
         elif minimum is not None and raw < minimum:
             self.error(key, f"must be >= {minimum}")
-        elif maximum is not None and raw > maximum:
+        elif raw > maximum:
             self.error(key, f"must be <= {maximum}")
         else:
             return raw
@@ -133,22 +154,27 @@ class ObjectReader:
         minimum: Decimal | None = None,
         above: Decimal | None = None,
         maximum: Decimal | None = None,
-        places: int | None = None,
+        money: bool = False,
     ) -> Decimal | None:
+        """A decimal the columns hold: an amount (`money`) or a KPI figure (the default)."""
         raw = self._raw(key, required)
         if raw is MISSING:
             return None
         value = as_decimal(raw)
         if value is None:
             self.error(key, 'must be a decimal string such as "99.5"')
-        elif minimum is not None and value < minimum:
+            return None
+        try:
+            value = money_check(value) if money else figure_check(value)
+        except NumberError as exc:
+            self.error(key, exc)
+            return None
+        if minimum is not None and value < minimum:
             self.error(key, f"must be >= {minimum}")
         elif above is not None and value <= above:
             self.error(key, f"must be > {above}")
         elif maximum is not None and value > maximum:
             self.error(key, f"must be <= {maximum}")
-        elif places is not None and -value.as_tuple().exponent > places:
-            self.error(key, f"must have at most {places} decimal places")
         else:
             return value
         return None

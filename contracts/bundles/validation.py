@@ -1,15 +1,21 @@
 """Validation of a `ppp-bundle/1` document (../shared/spec/bundle-format.md).
 
-`validate_bundle` checks the document on its own (no database) and returns every error with
-its JSON path. Checks that need the database (a contract code owned by another project, a
-locked period…) are made by the importer inside its transaction.
+`bundle_clean` checks the document on its own (no database) and returns its clean copy (codes
+in their normal form, portfolio/codes.py) with every error and its JSON path; every number is
+checked against the column it goes to (contracts/numbers.py). Checks that need the database
+(scope, a contract code owned by another project, a locked period…) are made by the importer
+inside its transaction. Messages are English: they are an interface (`path: reason`).
 """
 
+import copy
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
+
 from contracts.periods import BadPeriodLabel, period_bounds
 from portfolio.credit_codes import is_valid_credit_code
+from portfolio.money import MONEY_MAX, money_text
 
 from .reader import ErrorList, ObjectReader, object_at, unique_codes
 
@@ -104,6 +110,18 @@ EVALUATION_KEYS = {
 
 
 def validate_bundle(doc: Any) -> ErrorList:
+    return bundle_clean(doc)[1]
+
+
+def bundle_clean(doc: Any) -> tuple[Any, ErrorList]:
+    """(the document with its codes normalised, every error); the caller's document is left
+    as it was."""
+    doc = copy.deepcopy(doc)
+    with translation.override("en"):
+        return doc, _check_document(doc)
+
+
+def _check_document(doc: Any) -> ErrorList:
     errors = ErrorList()
     top = object_at(errors, doc, "", TOP_KEYS)
     if top is None:
@@ -118,11 +136,24 @@ def validate_bundle(doc: Any) -> ErrorList:
     if contract:
         kpis, mechanism = _check_contract(contract, party_kinds)
         _check_evaluations(top, contract, kpis, mechanism)
+        _check_parties_referenced(errors, top.items("parties"), contract)
     return errors
 
 
+def _check_parties_referenced(
+    errors: ErrorList, entries: list[tuple[str, Any]], contract: ObjectReader
+) -> None:
+    """A bundle registers its contract's two parties, nothing else: another party listed
+    would be created or changed without any contract of the bundle needing it."""
+    referenced = {contract.data.get("government_party"), contract.data.get("private_party")}
+    for path, raw in entries:
+        key = raw.get("key") if isinstance(raw, dict) else None
+        if isinstance(key, str) and key not in referenced:
+            errors.add(path, "is not a party of the contract (government_party, private_party)")
+
+
 def _check_project(project: ObjectReader) -> None:
-    project.string("code", max_length=50)
+    project.code("code", max_length=50)
     project.string("name")
     project.string("name_en", required=False)
     project.string("city", max_length=50)
@@ -130,7 +161,7 @@ def _check_project(project: ObjectReader) -> None:
     project.choice("stage", STAGES)
     project.string("operation_mode", max_length=20)
     project.choice("return_mechanism", RETURN_MECHANISMS)
-    project.decimal("total_investment", minimum=ZERO, places=2)
+    project.decimal("total_investment", minimum=ZERO, money=True)
     project.integer("cooperation_years", minimum=1, maximum=99)
 
 
@@ -160,7 +191,7 @@ def _check_parties(errors: ErrorList, entries: list[tuple[str, Any]]) -> dict[st
 def _check_contract(
     contract: ObjectReader, party_kinds: dict[str, str]
 ) -> tuple[dict[str, dict | None], ObjectReader | None]:
-    contract.string("code", max_length=50)
+    contract.code("code", max_length=50)
     contract.string("title")
     for key, kind in (("government_party", "government"), ("private_party", "enterprise")):
         ref = contract.string(key, max_length=50)
@@ -189,27 +220,26 @@ def _check_contract(
     if mechanism:
         _check_mechanism(contract, mechanism, kpis)
     milestones = contract.items("milestones")
-    unique_codes(contract.errors, milestones, "code")
     for path, raw in milestones:
         milestone = object_at(contract.errors, raw, path, MILESTONE_KEYS)
         if milestone:
-            milestone.string("code", max_length=30)
+            milestone.code("code", max_length=30)
             milestone.string("name")
             milestone.date("due_on")
             milestone.date("met_on", required=False, nullable=True)
+    unique_codes(contract.errors, milestones, "code")  # once normalised: Ｍ1 is M1
     return kpis, mechanism
 
 
 def _check_kpis(contract: ObjectReader, entries: list[tuple[str, Any]]) -> dict[str, dict | None]:
     """Returns code → KPI entry, or None for a KPI whose definition has errors."""
-    unique_codes(contract.errors, entries, "code")
     kpis = {}
     for path, raw in entries:
         kpi = object_at(contract.errors, raw, path, KPI_KEYS)
         if kpi is None:
             continue
         error_count = len(kpi.errors)
-        code = kpi.string("code", max_length=30)
+        code = kpi.code("code", max_length=30)
         kpi.string("name")
         kpi.choice("dimension", DIMENSIONS)
         kpi.string("unit", required=False, max_length=20)
@@ -219,6 +249,7 @@ def _check_kpis(contract: ObjectReader, entries: list[tuple[str, Any]]) -> dict[
             _check_kpi_rule(kpi, rule)
         if code:
             kpis[code] = raw if len(kpi.errors) == error_count else None
+    unique_codes(contract.errors, entries, "code")
     return kpis
 
 
@@ -276,14 +307,18 @@ def _check_score_coefficient(
     components = mechanism.items("components")
     if not components and "components" in mechanism.data:
         mechanism.error("components", "must list at least one payment component")
-    unique_codes(mechanism.errors, components, "code")
+    amounts = []
     for path, raw in components:
         component = object_at(mechanism.errors, raw, path, {"code", "name", "amount", "linked"})
         if component:
-            component.string("code", max_length=50)
+            component.code("code", max_length=50)
             component.string("name")
-            component.decimal("amount", minimum=ZERO)
+            amounts.append(component.decimal("amount", minimum=ZERO, money=True))
             component.boolean("linked")
+    unique_codes(mechanism.errors, components, "code")
+    if None not in amounts and sum(amounts) > MONEY_MAX:
+        # The period's full amount is their sum: it must fit the payment's columns too.
+        mechanism.error("components", f"amounts add up to more than {money_text(MONEY_MAX)}")
     coefficient = mechanism.obj("coefficient", {"type", "full_at", "score_rounding", "bands"})
     if coefficient:
         _check_coefficient(coefficient)
@@ -334,7 +369,7 @@ def _check_bands_cover_scores(coefficient: ObjectReader, bands: list[tuple]) -> 
 
 
 def _check_deductions(mechanism: ObjectReader) -> None:
-    mechanism.decimal("base_amount", minimum=ZERO)
+    mechanism.decimal("base_amount", minimum=ZERO, money=True)
     mechanism.decimal("cap_fraction", required=False, above=ZERO, maximum=ONE)
     availability = mechanism.obj(
         "availability",
@@ -345,7 +380,7 @@ def _check_deductions(mechanism: ObjectReader) -> None:
         if availability.has("area_rate"):
             availability.decimal("area_rate", minimum=ZERO)
         else:
-            availability.decimal("annual_charge", minimum=ZERO)
+            availability.decimal("annual_charge", minimum=ZERO, money=True)
             availability.decimal("total_weighting", above=ZERO)
         availability.decimal(
             "unavailable_but_used_factor", required=False, minimum=ZERO, maximum=ONE
@@ -363,13 +398,13 @@ def _check_deductions(mechanism: ObjectReader) -> None:
         points.decimal("rate", minimum=ZERO)
         _check_point_bands(points)
     events = mechanism.items("event_rates", required=False)
-    unique_codes(mechanism.errors, events, "code")
     for path, raw in events:
         rate = object_at(mechanism.errors, raw, path, {"code", "name", "rate"})
         if rate:
-            rate.string("code", max_length=50)
+            rate.code("code", max_length=50)
             rate.string("name")
             rate.decimal("rate", minimum=ZERO)
+    unique_codes(mechanism.errors, events, "code")
 
 
 def _check_point_bands(points: ObjectReader) -> None:
@@ -436,12 +471,11 @@ def _check_measurements(evaluation: ObjectReader, kpis: dict[str, dict | None]) 
         if key in evaluation.data:
             evaluation.error(key, "applies to deductions mechanisms only")
     entries = evaluation.items("measurements", required=False)
-    unique_codes(evaluation.errors, entries, "kpi")
     for path, raw in entries:
         measurement = object_at(evaluation.errors, raw, path, {"kpi", "value", "points"})
         if measurement is None:
             continue
-        code = measurement.string("kpi", max_length=30)
+        code = measurement.code("kpi", max_length=30)
         if code is None:
             continue
         if code not in kpis:
@@ -459,6 +493,7 @@ def _check_measurements(evaluation: ObjectReader, kpis: dict[str, dict | None]) 
             if "points" in measurement.data:
                 measurement.error("points", f"KPI {code} is measured: give its value")
             measurement.decimal("value")
+    unique_codes(evaluation.errors, entries, "kpi")
 
 
 def _check_deduction_inputs(
@@ -486,7 +521,7 @@ def _check_deduction_inputs(
         event = object_at(evaluation.errors, raw, path, {"code", "quantity", "note"})
         if event is None:
             continue
-        code = event.string("code", max_length=50)
+        code = event.code("code", max_length=50)
         if code is not None and code not in event_codes:
             event.error("code", f"unknown event code {code!r} (not in mechanism.event_rates)")
         event.decimal("quantity", minimum=ZERO)

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import KPI, Measurement
+from contracts.models import KPI, KPI_DECIMAL, Measurement
+from contracts.numbers import validate_figure
 from contracts.selectors import PeriodSheet, SheetRow, decimal_text
 from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
@@ -39,8 +40,11 @@ def figure_field(kpi: KPI, **options) -> forms.DecimalField:
     a value, or points from 0 to the maximum for manual items."""
     manual = kpi.rule == KPI.Rule.MANUAL
     return forms.DecimalField(
-        max_digits=20,
-        decimal_places=6,
+        # The columns' digits and places (Django also refuses NaN and infinity), and the
+        # sane range of a KPI figure.
+        max_digits=KPI_DECIMAL["max_digits"],
+        decimal_places=KPI_DECIMAL["decimal_places"],
+        validators=[validate_figure],
         min_value=0 if manual else None,
         max_value=kpi.max_points if manual else None,
         error_messages={"invalid": _("Enter a number, such as 98.5.")},

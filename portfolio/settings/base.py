@@ -110,7 +110,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# JSON bodies of the API and bundle files of import_bundle (portfolio/jsonparse.py).
+JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", str(10 * 1024 * 1024)))
+JSON_MAX_DEPTH = 32
+JSON_MAX_INT_DIGITS = 32
+
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "portfolio.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -145,6 +145,14 @@ TABLE = [
     ("POST bundles/",                  "own",   "same contract",  "401 403 403 201 201 404 403"),
     ("POST bundles/",                  "own",   "taken over",     "401 403 403 403 403 404 403"),
     ("POST bundles/",                  "own",   "invalid bundle", "401 403 403 400 400 400 403"),
+    # Across agencies (issue 14): cn-steps' agency's bundle with the other agency's project
+    # and a new contract (not found for cn-steps' officials; for the other agency's official
+    # the government party is not theirs); listing the other agency's parties, renamed
+    # (refused: not the contract's parties); the other agency's company as its private
+    # party under a new name (never renamed; the other official does not see cn-steps).
+    ("POST bundles/",                  "other", "its project",    "401 403 403 404 404 403 403"),
+    ("POST bundles/",                  "other", "its parties",    "401 403 403 400 400 400 403"),
+    ("POST bundles/",                  "other", "its company",    "401 403 403 400 400 404 403"),
 ]
 # fmt: on
 
@@ -340,6 +348,27 @@ def bundle(government: dict | None = None, **contract) -> dict:
     return {"data": document, "format": "json"}
 
 
+def bundle_naming(other, what: str) -> dict:
+    """cn-steps' bundle naming the `other` side's project, parties or company."""
+    request = bundle()
+    document, contract = request["data"], other.contract
+    if what == "project":
+        document["project"]["code"] = contract.project.code
+        document["contract"]["code"] = "FS-FLOOD-2099-01"
+    elif what == "parties":
+        listed = (("gov2", contract.government_party), ("spv2", contract.private_party))
+        document["parties"] += [
+            {"key": key, "kind": p.kind, "name": f"{p.name}（改名）", "credit_code": p.credit_code}
+            for key, p in listed
+        ]
+    else:
+        company = contract.private_party
+        document["parties"][1].update(
+            name=f"{company.name}（改名）", credit_code=company.credit_code
+        )
+    return request
+
+
 REASON = {"reason": "复核"}
 PAID = {"reference": "GK-1", "paid_on": "2026-08-01"}
 STATES = {
@@ -400,6 +429,9 @@ STATES = {
         "same contract": lambda s: bundle(title="改过的标题"),
         "taken over": lambda s: bundle(government=load_example("cn-score-coefficient")),
         "invalid bundle": lambda s: bundle(currency="pounds"),
+        "its project": lambda s: bundle_naming(s, "project"),
+        "its parties": lambda s: bundle_naming(s, "parties"),
+        "its company": lambda s: bundle_naming(s, "company"),
     },
 }
 
@@ -506,3 +538,22 @@ def test_the_successful_writes_do_what_they_say(world):
     evidence = enterprise.post("/api/v1/evidence/", **upload(other, "submitted", PDF)).json()
     assert evidence["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert Evidence.objects.get(pk=evidence["id"]).file.read() == PDF
+
+
+@pytest.mark.parametrize("what", ["project", "parties", "company"])
+def test_bundles_across_agencies_change_nothing(world, what):
+    """The refused cross-agency bundles of the table wrote nothing: the other agency's project
+    and parties are as they were, and no contract was added."""
+    other = world.sides["other"]
+    project, contracts = other.contract.project, Contract.objects.count()
+    parties = sorted(Party.objects.values_list("pk", "name", "kind", "credit_code"))
+
+    response = client_of(world, "preparer").post("/api/v1/bundles/", **bundle_naming(other, what))
+
+    assert response.status_code in (400, 404)
+    assert Contract.objects.count() == contracts
+    assert sorted(Party.objects.values_list("pk", "name", "kind", "credit_code")) == parties
+    stored = type(project).objects.get(pk=project.pk)
+    assert (stored.name, stored.city_id, stored.total_investment) == (
+        project.name, project.city_id, project.total_investment,
+    )  # fmt: skip
