@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -8,7 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_payments  # noqa: F401 — registers the payment workplace
-from .admin_base import ScopedAdmin, apply_to_each
+from .admin_base import QueueFilter, ScopedAdmin, apply_to_each, city_filter
+from .admin_review import PeriodReviewMixin, review_url
+from .admin_selectors import AWAITING_REVIEW, NOT_RESUBMITTED
 from .compliance import FlagCode, compliance_flags
 from .evidence_files import evidence_response
 from .models import (
@@ -22,7 +25,9 @@ from .models import (
     Milestone,
     Period,
 )
+from .selectors import decimal_text
 from .services.measurements import measurement_accept, measurement_return
+from .services.payments import payment_compute_enqueue
 
 
 class MechanismVersionInline(admin.TabularInline):
@@ -128,7 +133,7 @@ class ContractAdmin(ScopedAdmin):
         ComplianceFilter,
         "frequency",
         "currency",
-        "project__city",
+        city_filter("project__city"),
         "project__sector",
         "project__stage",
     ]
@@ -214,44 +219,113 @@ class KPIAdmin(ScopedAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(ScopedAdmin):
     list_display = ["code", "name", "contract", "due_on", "met_on"]
-    list_filter = ["due_on", "contract__project__city"]
+    list_filter = ["due_on", city_filter("contract__project__city")]
     search_fields = ["code", "name", "contract__code"]
     list_select_related = ["contract"]
     raw_id_fields = ["contract"]
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("submission")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("overdue (open after its due date)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(state=Period.State.OPEN, due_on__lt=timezone.localdate())
+        return queryset
+
+
 @admin.register(Period)
-class PeriodAdmin(ScopedAdmin):
-    list_display = ["contract", "label", "starts_on", "ends_on", "due_on", "state"]
-    list_filter = ["state", "contract__frequency", "contract__project__city"]
+class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
+    list_display = ["contract", "label", "starts_on", "ends_on", "due_on", "state", "review"]
+    list_filter = [
+        "state", OverdueFilter, "contract__frequency", city_filter("contract__project__city"),
+    ]  # fmt: skip
     search_fields = ["label", "contract__code", "contract__private_party__name"]
     list_select_related = ["contract"]
     raw_id_fields = ["contract"]
     inlines = [MeasurementInline, AvailabilityFailureInline, DeductionEventInline]
+    actions = ["compute_selected"]
+
+    def get_urls(self):
+        return [*self.review_urls(), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Officials read a period on its review page; superusers edit it here."""
+        if not request.user.is_superuser and str(object_id).isdigit():
+            return HttpResponseRedirect(review_url(int(object_id)))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("review"))
+    def review(self, period: Period) -> str:
+        return format_html('<a href="{}">{}</a>', review_url(period.pk), _("review"))
+
+    @admin.action(description=_("Compute the payments of the selected periods"))
+    def compute_selected(self, request, queryset):
+        """On the workers, once this request commits; a final payment is refused here."""
+        apply_to_each(
+            self, request, queryset.select_related("contract"),
+            lambda p: payment_compute_enqueue(period=p),
+            _("Sent to be computed (the payments list shows them once stored)"),
+        )  # fmt: skip
 
 
 class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("reason"), required=False)
 
 
+class ReviewQueueFilter(QueueFilter):
+    """Officials' measurement list opens on what waits for review."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", _("submitted, awaiting review")),
+            ("returned", _("returned, not yet resubmitted")),
+            ("all", _("all revisions")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.chosen == "waiting":
+            return queryset.filter(AWAITING_REVIEW, is_current=True)
+        if self.chosen == "returned":
+            return queryset.filter(NOT_RESUBMITTED, is_current=True)
+        return queryset
+
+
 @admin.register(Measurement)
 class MeasurementAdmin(ScopedAdmin):
     list_display = [
-        "period", "kpi", "revision", "is_current", "value", "points", "state", "submitted_by",
-        "reviewed_by",
+        "period", "kpi", "revision", "is_current", "figure", "state", "submitted_by_name",
+        "reviewed_by_name", "review",
     ]  # fmt: skip
     list_filter = [
+        ReviewQueueFilter,
         "state",
         "source",
         "is_current",
         "kpi__dimension",
-        "period__contract__project__city",
+        city_filter("period__contract__project__city"),
     ]
     search_fields = ["period__contract__code", "period__label", "kpi__code", "kpi__name"]
     list_select_related = ["period__contract", "kpi", "submitted_by", "reviewed_by"]
     raw_id_fields = ["period", "kpi", "submitted_by", "reviewed_by"]
     actions = ["accept_selected", "return_selected"]
     action_form = ReasonActionForm
+
+    @admin.display(description=_("value or points"))
+    def figure(self, measurement: Measurement) -> str:
+        number = measurement.points if measurement.points is not None else measurement.value
+        return "—" if number is None else decimal_text(number)
+
+    @admin.display(description=_("review"))
+    def review(self, measurement: Measurement) -> str:
+        return format_html('<a href="{}">{}</a>', review_url(measurement.period_id), _("period"))
 
     @admin.action(description=_("Accept the selected measurements"))
     def accept_selected(self, request, queryset):

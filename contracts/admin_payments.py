@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
@@ -24,20 +25,24 @@ from reports.admin import report_message
 from reports.selectors import period_reports
 from reports.services import ReportRefused, may_write_texts, report_request, report_texts_update
 
-from .admin_base import ServiceOnlyAdmin, apply_to_each
+from .admin_base import QueueFilter, ServiceOnlyAdmin, apply_to_each, city_filter
+from .admin_messages import action_message
+from .admin_review import review_url
 
 State = PaymentCalculation.State
 
 
-class AwaitingMyActionFilter(admin.SimpleListFilter):
+class AwaitingMyActionFilter(QueueFilter):
+    """Officials' payment list opens on what waits for them; "all" shows every payment."""
+
     title = _("my queue")
     parameter_name = "awaiting"
 
     def lookups(self, request, model_admin):
-        return [("me", _("awaiting my action"))]
+        return [("me", _("awaiting my action")), ("all", _("all payments"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "me":
+        if self.chosen == "me":
             return payments_awaiting(user=request.user, queryset=queryset)
         return queryset
 
@@ -92,7 +97,8 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
         "approved_by",
     ]  # fmt: skip
     list_filter = [
-        AwaitingMyActionFilter, "state", "period__contract__project__city", ProjectFilter,
+        AwaitingMyActionFilter, "state", city_filter("period__contract__project__city"),
+        ProjectFilter,
         "period__label", "grade",
     ]  # fmt: skip
     search_fields = [
@@ -166,8 +172,14 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
 
     def decide(self, request: HttpRequest, pk: int, action: str):
         """The buttons of the payment page post here."""
-        calculation = get_object_or_404(self.get_queryset(request), pk=pk)
+        calculation = get_object_or_404(
+            self.get_queryset(request).select_related("period__contract"), pk=pk
+        )
         back = reverse("admin:contracts_paymentcalculation_change", args=[pk])
+        # The period review page posts here too and wants to come back to itself.
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            back = next_url
         if request.method != "POST":
             return HttpResponseRedirect(back)
         data, user = request.POST, request.user
@@ -188,10 +200,10 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             return HttpResponseRedirect(back)
         try:
             decisions[action]()
-        except ActionRefused as exc:
+        except (ActionRefused, ValueError) as exc:  # ValueError: a paid-on date not a date
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, _("Done."), messages.SUCCESS)
+            self.message_user(request, action_message(action, calculation), messages.SUCCESS)
         return HttpResponseRedirect(back)
 
     def report(self, request: HttpRequest, pk: int, language: str):
@@ -229,7 +241,8 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             **payment_review(calculation=calculation),
             "calculation": calculation,
             "contract": calculation.period.contract,
-            "actions_allowed": _actions_allowed(calculation, user),
+            "actions_allowed": payment_buttons(calculation, user),
+            "review_url": review_url(calculation.period_id),
             "reports": _reports_with_forms(calculation),
             "may_write_texts": may_write_texts(user, calculation.period.contract),
             **(extra_context or {}),
@@ -253,7 +266,7 @@ def _reports_with_forms(calculation: PaymentCalculation) -> list[dict]:
     return items
 
 
-def _actions_allowed(calculation: PaymentCalculation, user) -> list[str]:
+def payment_buttons(calculation: PaymentCalculation, user) -> list[str]:
     """The buttons to show; the services check again when one is pressed."""
     if user.party_id != calculation.period.contract.government_party_id:
         return []

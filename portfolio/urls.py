@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -8,6 +8,9 @@ from portfolio.views import home
 admin.site.site_header = _("PPP smart-city portfolio")
 admin.site.site_title = _("PPP portfolio")
 admin.site.index_title = _("Workplace")
+# "View site": the portfolio dashboard (the start page "/" would send an official straight
+# back to the admin).
+admin.site.site_url = reverse_lazy("dashboard:index")
 
 urlpatterns = [
     path("", home, name="home"),

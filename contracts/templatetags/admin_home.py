@@ -1,0 +1,48 @@
+"""The official's home in the admin: what waits for them, counted, each with its list."""
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.admin_base import is_official
+from contracts.admin_selectors import official_home_counts
+
+register = template.Library()
+
+# (count key, label, list, query that opens the list on those rows)
+HOME_LINKS = [
+    ("to_review", _("Measurements to review"), "measurement", "review=waiting"),
+    (
+        "to_prepare",
+        _("Payments to prepare"),
+        "paymentcalculation",
+        "awaiting=all&state__exact=computed",
+    ),
+    ("to_approve", _("Payments to approve (prepared by someone else)"), "paymentcalculation", None),
+    ("overdue", _("Overdue periods"), "period", "overdue=yes"),
+    ("returned", _("Returned items not yet resubmitted"), "measurement", "review=returned"),
+]
+
+
+@register.inclusion_tag("admin/contracts/_home_counts.html", takes_context=True)
+def official_home(context):
+    user = context["request"].user
+    if not is_official(user):
+        return {"items": []}
+    counts = official_home_counts(user=user, today=timezone.localdate())
+    items = []
+    for key, label, model, query in HOME_LINKS:
+        if query is None:  # the approver's queue is "awaiting my action"
+            query = (
+                "awaiting=me" if user.role == "approver" else "awaiting=all&state__exact=prepared"
+            )
+        url = reverse(f"admin:contracts_{model}_changelist") + "?" + query
+        items.append({"key": key, "label": label, "count": counts[key], "url": url})
+    return {"items": items}
+
+
+@register.filter
+def person(user) -> str:
+    """A user as officials read them: the full name, else the user name ("—" for nobody)."""
+    return (user.get_full_name() or user.username) if user else "—"
