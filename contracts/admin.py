@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import connection
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -412,3 +413,11 @@ class EvidenceAdmin(ScopedAdmin):
     def download(self, evidence: Evidence) -> str:
         url = reverse("admin:contracts_evidence_download", args=[evidence.pk])
         return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+if connection.vendor != "postgresql":
+    # pghistory's Events pages query with PostgreSQL's JSON operators (a 500 elsewhere); the
+    # events are recorded by PostgreSQL triggers only anyway.
+    from pghistory.models import Events
+
+    admin.site.unregister(Events)

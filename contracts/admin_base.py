@@ -98,7 +98,8 @@ def tracked_events(model):
 def event_rows(events: list) -> list[dict]:
     """Each event (newest first) with the fields that changed since the one before it."""
     rows = []
-    for event, before in zip(events, [*events[1:], None], strict=True):
+    for index, event in enumerate(events):
+        before = events[index + 1] if index + 1 < len(events) else None
         fields = [f for f in event._meta.concrete_fields if f.name not in EVENT_META]
         changed = [
             (f.verbose_name, f.value_from_object(event))
@@ -161,7 +162,7 @@ def city_filter(path: str) -> type[admin.SimpleListFilter]:
             )
 
         def queryset(self, request, queryset):
-            if self.value() and self.value().isdigit():
+            if str(self.value() or "").isdigit():  # facet counts pass ints
                 return queryset.filter(**{f"{path}_id": self.value()})
             return queryset
 
@@ -174,8 +175,11 @@ class QueueFilter(admin.SimpleListFilter):
 
     def __init__(self, request, params, model, model_admin):
         super().__init__(request, params, model, model_admin)
-        default = self.lookup_choices[0 if is_official(request.user) else -1][0]
-        self.chosen = self.value() or default
+        self.default = self.lookup_choices[0 if is_official(request.user) else -1][0]
+
+    @property
+    def chosen(self) -> str:
+        return str(self.value() or self.default)  # facet counts set the value themselves
 
     def choices(self, changelist):
         for value, label in self.lookup_choices:

@@ -1,6 +1,7 @@
 """The official's home in the admin: what waits for them, counted, each with its list."""
 
 from django import template
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,3 +47,10 @@ def official_home(context):
 def person(user) -> str:
     """A user as officials read them: the full name, else the user name ("—" for nobody)."""
     return (user.get_full_name() or user.username) if user else "—"
+
+
+@register.simple_tag
+def pghistory_pages() -> bool:
+    """pghistory's Events pages read PostgreSQL's JSON operators: on SQLite they are not
+    registered (contracts/admin.py) and not linked."""
+    return connection.vendor == "postgresql"
