@@ -253,6 +253,13 @@ class Period(models.Model):
     ends_on = models.DateField(_("ends on"))
     due_on = models.DateField(_("submission due on"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    # When the enterprise's figures for the period were first complete and submitted; after
+    # `due_on` (a local date) the submission is late (`is_late`).
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # Why the last attempt to compute the period's payment computed nothing (missing
+    # measurements, a final payment, an amount beyond what can be stored…); blank after a
+    # computation. What a caller of the compute endpoint reads once the task has run.
+    compute_problem = models.CharField(_("compute problem"), max_length=500, blank=True)
     # Deductions mechanism only: performance points incurred in the period.
     performance_points = models.PositiveIntegerField(_("performance points"), null=True, blank=True)
 
@@ -274,6 +281,15 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.code} {self.label}"
+
+    @property
+    def is_late(self) -> bool:
+        """Submitted after the due date (the same rule as `LATE` for querysets)."""
+        return self.submitted_at is not None and timezone.localdate(self.submitted_at) > self.due_on
+
+
+# Periods submitted after their due date, as a filter (`Period.is_late` for one period).
+LATE = Q(submitted_at__isnull=False, submitted_at__date__gt=F("due_on"))
 
 
 @pghistory.track()
@@ -647,7 +663,15 @@ class PaymentCalculation(models.Model):
 
 @pghistory.track()
 class PaymentAdjustment(models.Model):
-    """A correction to an approved payment: a new record, never an edit of the payment."""
+    """A correction to an approved payment: a new record, never an edit of the payment.
+
+    Proposed by one official with a reason, approved by another (four eyes, as for payments)
+    or rejected; only approved adjustments count on the payment, in reports and in OCDS."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
 
     calculation = models.ForeignKey(
         PaymentCalculation,
@@ -659,10 +683,23 @@ class PaymentAdjustment(models.Model):
         _("amount"), help_text=_("positive: paid in addition; negative: recovered"), **MONEY
     )
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PROPOSED
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved or rejected by"),
+    )
+    decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for rejection"), blank=True)
 
     objects = scoped("calculation__period__contract")
 
@@ -673,6 +710,21 @@ class PaymentAdjustment(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero"),
             models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state__in=["proposed", "approved", "rejected"]),
+                name="adjustment_state_valid",
+            ),
+            # Four eyes: the official who proposed an adjustment never approves it.
+            models.CheckConstraint(
+                condition=~Q(state="approved")
+                | (Q(decided_by__isnull=False) & ~Q(decided_by=F("created_by"))),
+                name="adjustment_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected")
+                | (Q(decided_by__isnull=False) & ~Q(decision_reason="")),
+                name="adjustment_rejection_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -687,7 +739,9 @@ class Decision(models.Model):
         APPROVE = "approve", _("approved")
         RETURN = "return", _("returned")
         MARK_PAID = "mark_paid", _("marked paid")
-        ADJUST = "adjust", _("adjusted")
+        ADJUST = "adjust", _("adjustment proposed")
+        APPROVE_ADJUSTMENT = "approve_adjustment", _("adjustment approved")
+        REJECT_ADJUSTMENT = "reject_adjustment", _("adjustment rejected")
         REOPEN = "reopen", _("period reopened")
 
     period = models.ForeignKey(
@@ -701,7 +755,7 @@ class Decision(models.Model):
         related_name="decisions",
         verbose_name=_("payment calculation"),
     )
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("official")
     )
@@ -716,10 +770,33 @@ class Decision(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(action__in=["return", "reopen", "adjust"]) | ~Q(reason=""),
+                condition=~Q(action__in=["return", "reopen", "adjust", "reject_adjustment"])
+                | ~Q(reason=""),
                 name="decision_reason_where_required",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_action_display()} {self.user}"
+
+
+class NotificationSent(models.Model):
+    """An e-mail sent to one recipient about one event: recorded in the transaction that sends
+    it, so a task run twice (a retry, a redelivery, the next morning's reminders) sends each
+    message once. `event` names the event and its object, e.g. `reminder:period:12`."""
+
+    event = models.CharField(_("event"), max_length=100)
+    recipient = models.EmailField(_("recipient"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification sent")
+        verbose_name_plural = _("notifications sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="notification_once_per_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipient}"

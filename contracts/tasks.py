@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from contracts.models import PaymentCalculation
-from contracts.services.notifications import notify_submissions_due
+from contracts.services import notifications
 from contracts.services.payment_runs import (
     payment_run_compute_chunk,
     payment_runs_resume,
@@ -47,6 +47,39 @@ def resume_stalled_payment_runs() -> None:
     payment_runs_resume(started_before=started_before)
 
 
+# E-mails: one task per event, each message sent once (NotificationSent); an SMTP failure
+# (smtplib's errors are OSErrors, as are refused connections) is retried, never lost.
+MAIL_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OSError, OperationalError),
+    "max_retries": 8,
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+}
+
+
+@shared_task(**MAIL_RETRY)
+def send_measurement_returned(measurement_id: int) -> None:
+    notifications.notify_measurement_returned(measurement_id=measurement_id)
+
+
+@shared_task(**MAIL_RETRY)
+def send_payment_prepared(calculation_id: int) -> None:
+    notifications.notify_payment_prepared(calculation_id=calculation_id)
+
+
+@shared_task(**MAIL_RETRY)
+def send_adjustment_proposed(adjustment_id: int) -> None:
+    notifications.notify_adjustment_proposed(adjustment_id=adjustment_id)
+
+
+@shared_task(**MAIL_RETRY)
+def send_submission_reminder(period_id: int) -> None:
+    notifications.notify_submission_due(period_id=period_id)
+
+
 @shared_task(**RETRY)
 def send_submission_reminders() -> None:
-    notify_submissions_due(today=timezone.localdate())
+    """The morning's reminders: one task per period (each reminded once per recipient)."""
+    for period_id in notifications.periods_to_remind(today=timezone.localdate()):
+        send_submission_reminder.delay(period_id)

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import workflow
 from contracts.models import KPI, Measurement, Period
 from contracts.selectors import decimal_text, period_mechanism_version
+from contracts.workflow import ActionRefused
 from portfolio.models import User
 
-from .approvals import ActionRefused, require_official
-from .notifications import notify_measurement_returned
+from .notifications import enqueue_measurement_returned
 
 State = Measurement.State
 
@@ -27,57 +28,48 @@ def _locked(measurement: Measurement) -> Measurement:
     )
 
 
-def _require_reviewable(measurement: Measurement) -> None:
-    if measurement.period.state == Period.State.LOCKED:
-        raise ActionRefused(_("The period is locked: its payment is approved."))
-    if not measurement.is_current or measurement.state != State.SUBMITTED:
-        raise ActionRefused(_("Only the current, submitted revision can be reviewed."))
-
-
 def measurement_accept(*, measurement: Measurement, user: User) -> Measurement:
     with transaction.atomic():
         measurement = _locked(measurement)
-        require_official(user, measurement.period, User.Role.PREPARER, User.Role.APPROVER)
-        _require_reviewable(measurement)
-        measurement.state, measurement.reviewed_by = State.ACCEPTED, user
-        measurement.reviewed_at = timezone.now()
+        measurement.state = workflow.transition_check(measurement, "accept", user)
+        measurement.reviewed_by, measurement.reviewed_at = user, timezone.now()
         measurement.save(update_fields=["state", "reviewed_by", "reviewed_at"])
     return measurement
 
 
 def measurement_return(*, measurement: Measurement, user: User, reason: str) -> Measurement:
-    if not reason.strip():
-        raise ActionRefused(_("Say why the measurement is returned."))
     with transaction.atomic():
         measurement = _locked(measurement)
-        require_official(user, measurement.period, User.Role.PREPARER, User.Role.APPROVER)
-        _require_reviewable(measurement)
-        measurement.state, measurement.reviewed_by = State.RETURNED, user
+        measurement.state = workflow.transition_check(measurement, "return", user, reason=reason)
+        measurement.reviewed_by = user
         measurement.reviewed_at, measurement.review_reason = timezone.now(), reason
         measurement.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_reason"])
-        transaction.on_commit(lambda: notify_measurement_returned(measurement_id=measurement.pk))
+        enqueue_measurement_returned(measurement_id=measurement.pk)
     return measurement
 
 
-def _enterprise_period(period: Period, user: User) -> Period:
-    """The period, locked, once the user is its contract's enterprise and it is not locked."""
+def _enterprise_period(period: Period, user: User, action: str) -> Period:
+    """The period, locked, once the workflow lets the user do `action` on it (the period's
+    `save_draft` or `submit`: its enterprise, not locked; submitting once it has ended)."""
     period = Period.objects.select_for_update().select_related("contract").get(pk=period.pk)
-    if user.role != User.Role.ENTERPRISE or period.contract.private_party_id != user.party_id:
-        raise ActionRefused(_("Only the contract's enterprise submits its measurements."))
-    if period.state == Period.State.LOCKED:
-        raise ActionRefused(_("The period is locked: its payment is approved."))
+    workflow.transition_check(period, action, user)
     return period
 
 
 def figure_editable(period: Period, current: Measurement | None) -> bool:
     """Whether the enterprise may change a KPI's figure now: an open period takes new
     figures; once it is submitted, only returned items (and the drafts that correct them)
-    change. A submitted or accepted figure never does, nor anything in a locked period."""
+    change — the measurement table's `submit` and `revise`. A submitted or accepted figure
+    never does, nor anything in a locked period."""
     if period.state == Period.State.LOCKED:
         return False
-    if current is not None and current.state in (State.DRAFT, State.RETURNED):
-        return True
-    return current is None and period.state == Period.State.OPEN
+    if current is not None:
+        changes = (
+            workflow.transition(Measurement, "submit"),
+            workflow.transition(Measurement, "revise"),
+        )
+        return any(current.state in step.sources for step in changes)
+    return period.state == Period.State.OPEN
 
 
 def _require_editable(period: Period, current: Measurement | None) -> None:
@@ -124,7 +116,7 @@ def measurement_submit(
     """The enterprise's figure for one KPI: replaces its own draft or resubmits a returned
     revision as a new one; an accepted or pending one cannot be changed."""
     with transaction.atomic():
-        period = _enterprise_period(period, user)
+        period = _enterprise_period(period, user, "submit")
         _check_figure(kpi, value, points)
         current = _current(period, kpi)
         _require_editable(period, current)
@@ -140,8 +132,26 @@ def measurement_submit(
             for name, new in fields.items():
                 setattr(current, name, new)
             current.save()
-            return current
-        return _next_revision(period, kpi, current, **fields)
+            measurement = current
+        else:
+            measurement = _next_revision(period, kpi, current, **fields)
+        _mark_submitted_once_complete(period, fields["submitted_at"])
+    return measurement
+
+
+def _mark_submitted_once_complete(period: Period, now) -> None:
+    """An open period whose every KPI now has a figure submitted one by one (the API) is
+    submitted, as `period_submit` would have made it: stamped when complete, late or not."""
+    if period.state != Period.State.OPEN:
+        return
+    kpis = KPI.objects.filter(mechanism_version=period_mechanism_version(period=period))
+    submitted = Measurement.objects.filter(
+        period=period, is_current=True, state__in=[State.SUBMITTED, State.ACCEPTED]
+    )
+    pending = kpis.exclude(pk__in=submitted.values("kpi_id"))
+    if kpis.exists() and not pending.exists():
+        period.state, period.submitted_at = Period.State.SUBMITTED, now
+        period.save(update_fields=["state", "submitted_at"])
 
 
 def measurement_save_draft(
@@ -157,7 +167,7 @@ def measurement_save_draft(
     engine does not count it) until `period_submit`. Updates the KPI's draft, or starts one:
     the first revision in an open period, the next one after a return."""
     with transaction.atomic():
-        period = _enterprise_period(period, user)
+        period = _enterprise_period(period, user, "save_draft")
         _check_figure(kpi, value, points)
         current = _current(period, kpi)
         _require_editable(period, current)
@@ -171,11 +181,13 @@ def measurement_save_draft(
 
 
 def period_submit(*, period: Period, user: User) -> Period:
-    """Submit every draft of the period at once, for review: the period needs a figure for
-    each KPI of its mechanism version and no returned item left uncorrected. An open period
-    becomes submitted; after that only returned items can change."""
+    """Submit every draft of the period at once, for review, once the period has ended (the
+    workflow's period `submit`): the period needs a figure for each KPI of its mechanism
+    version and no returned item left uncorrected. An open period becomes submitted, stamped
+    `submitted_at` (late after its due date; accepted all the same); after that only returned
+    items can change."""
     with transaction.atomic():
-        period = _enterprise_period(period, user)
+        period = _enterprise_period(period, user, "submit")
         kpis = list(KPI.objects.filter(mechanism_version=period_mechanism_version(period=period)))
         if not kpis:
             raise ActionRefused(_("This period has no KPIs to submit."))
@@ -201,6 +213,6 @@ def period_submit(*, period: Period, user: User) -> Period:
             draft.state, draft.submitted_by, draft.submitted_at = State.SUBMITTED, user, now
             draft.save(update_fields=["state", "submitted_by", "submitted_at"])
         if period.state == Period.State.OPEN:
-            period.state = Period.State.SUBMITTED
-            period.save(update_fields=["state"])
+            period.state, period.submitted_at = Period.State.SUBMITTED, now
+            period.save(update_fields=["state", "submitted_at"])
     return period

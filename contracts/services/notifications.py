@@ -1,18 +1,69 @@
-"""E-mails to the people who must act next (console backend unless configured)."""
+"""E-mails to the people who must act next (console backend unless configured).
+
+Never sent in a web request: a service that causes one calls `enqueue_…`, which queues one
+Celery task for the event once the transaction commits (`contracts/tasks.py`); the task calls
+`notify_…` here. Each message is sent once per event and recipient (`NotificationSent`,
+recorded in the same transaction as the send), so a task that is retried after an SMTP
+failure, redelivered, or a reminder sent again the next morning, sends nothing twice."""
 
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from contracts.models import Measurement, PaymentCalculation, Period
+from contracts.models import (
+    Measurement,
+    NotificationSent,
+    PaymentAdjustment,
+    PaymentCalculation,
+    Period,
+)
 from portfolio.models import User
 
 
-def _addresses(*, party_id: int, roles: list[str]) -> list[str]:
+def _enqueue(task_name: str, object_id: int) -> None:
+    from contracts import tasks  # tasks import services: import late
+
+    task = getattr(tasks, task_name)
+    # robust: a broker that is down is logged, never an error after the commit.
+    transaction.on_commit(lambda: task.delay(object_id), robust=True)
+
+
+def enqueue_measurement_returned(*, measurement_id: int) -> None:
+    _enqueue("send_measurement_returned", measurement_id)
+
+
+def enqueue_payment_prepared(*, calculation_id: int) -> None:
+    _enqueue("send_payment_prepared", calculation_id)
+
+
+def enqueue_adjustment_proposed(*, adjustment_id: int) -> None:
+    _enqueue("send_adjustment_proposed", adjustment_id)
+
+
+def _addresses(*, party_id: int, roles: list[str], exclude: int | None = None) -> list[str]:
     people = User.objects.filter(party_id=party_id, role__in=roles, is_active=True)
-    return [email for email in people.values_list("email", flat=True) if email]
+    if exclude is not None:
+        people = people.exclude(pk=exclude)
+    return sorted({email for email in people.values_list("email", flat=True) if email})
+
+
+def _send_once(*, event: str, to: list[str], subject: str, body: str) -> int:
+    """Send the message to each recipient not sent this event yet; returns how many were sent.
+    A failed send raises (the task retries) and leaves no record for that recipient."""
+    sent = 0
+    for recipient in to:
+        try:
+            with transaction.atomic():
+                NotificationSent.objects.create(event=event, recipient=recipient)
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        except IntegrityError:
+            continue  # sent before
+        sent += 1
+    return sent
 
 
 def notify_measurement_returned(*, measurement_id: int) -> int:
@@ -20,7 +71,6 @@ def notify_measurement_returned(*, measurement_id: int) -> int:
         pk=measurement_id
     )
     contract = m.period.contract
-    to = _addresses(party_id=contract.private_party_id, roles=[User.Role.ENTERPRISE])
     subject = _("Returned for revision: %(contract)s %(period)s %(kpi)s") % {
         "contract": contract.code,
         "period": m.period.label,
@@ -32,15 +82,23 @@ def notify_measurement_returned(*, measurement_id: int) -> int:
         "name": m.kpi.name,
         "reason": m.review_reason,
     }
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, to)]) if to else 0
+    return _send_once(
+        event=f"returned:measurement:{m.pk}",
+        to=_addresses(party_id=contract.private_party_id, roles=[User.Role.ENTERPRISE]),
+        subject=subject,
+        body=body,
+    )
 
 
 def notify_payment_prepared(*, calculation_id: int) -> int:
+    """Tell the agency's approvers (except the preparer) that a payment waits for them; not
+    once it no longer does (approved or returned meanwhile)."""
     calculation = PaymentCalculation.objects.select_related("period__contract", "prepared_by").get(
         pk=calculation_id
     )
+    if calculation.state != PaymentCalculation.State.PREPARED:
+        return 0
     contract = calculation.period.contract
-    to = _addresses(party_id=contract.government_party_id, roles=[User.Role.APPROVER])
     subject = _("Awaiting your approval: %(contract)s %(period)s") % {
         "contract": contract.code,
         "period": calculation.period.label,
@@ -50,22 +108,69 @@ def notify_payment_prepared(*, calculation_id: int) -> int:
         "payable": calculation.payable,
         "currency": contract.currency,
     }
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, to)]) if to else 0
+    return _send_once(
+        # Prepared again after a return is a new event.
+        event=f"prepared:calculation:{calculation.pk}:{calculation.prepared_at.timestamp()}",
+        to=_addresses(
+            party_id=contract.government_party_id,
+            roles=[User.Role.APPROVER],
+            exclude=calculation.prepared_by_id,
+        ),
+        subject=subject,
+        body=body,
+    )
 
 
-def notify_submissions_due(*, today: date, within_days: int = 7) -> int:
-    """Remind each enterprise of its open periods due within `within_days` or overdue."""
+def notify_adjustment_proposed(*, adjustment_id: int) -> int:
+    adjustment = PaymentAdjustment.objects.select_related(
+        "calculation__period__contract", "created_by"
+    ).get(pk=adjustment_id)
+    if adjustment.state != PaymentAdjustment.State.PROPOSED:
+        return 0
+    period = adjustment.calculation.period
+    subject = _("Adjustment awaiting your approval: %(contract)s %(period)s") % {
+        "contract": period.contract.code,
+        "period": period.label,
+    }
+    body = _("%(official)s proposed an adjustment of %(amount)s %(currency)s:\n\n%(reason)s") % {
+        "official": adjustment.created_by,
+        "amount": f"{adjustment.amount:+}",
+        "currency": period.contract.currency,
+        "reason": adjustment.reason,
+    }
+    return _send_once(
+        event=f"proposed:adjustment:{adjustment.pk}",
+        to=_addresses(
+            party_id=period.contract.government_party_id,
+            roles=[User.Role.APPROVER],
+            exclude=adjustment.created_by_id,
+        ),
+        subject=subject,
+        body=body,
+    )
+
+
+def periods_to_remind(*, today: date, within_days: int = 7) -> list[int]:
+    """Open periods that have ended and are due within `within_days` or overdue."""
     due = Period.objects.filter(
         state=Period.State.OPEN, ends_on__lt=today, due_on__lte=today + timedelta(days=within_days)
-    ).select_related("contract")
-    messages = []
-    for period in due:
-        to = _addresses(party_id=period.contract.private_party_id, roles=[User.Role.ENTERPRISE])
-        if to:
-            subject = _("Measurements due by %(due)s: %(contract)s %(period)s") % {
-                "due": period.due_on,
-                "contract": period.contract.code,
-                "period": period.label,
-            }
-            messages.append((subject, subject, settings.DEFAULT_FROM_EMAIL, to))
-    return send_mass_mail(messages) if messages else 0
+    )
+    return list(due.order_by("pk").values_list("pk", flat=True))
+
+
+def notify_submission_due(*, period_id: int) -> int:
+    """Remind the enterprise of a period still to submit: once per period and recipient."""
+    period = Period.objects.select_related("contract").get(pk=period_id)
+    if period.state != Period.State.OPEN:
+        return 0
+    subject = _("Measurements due by %(due)s: %(contract)s %(period)s") % {
+        "due": date_format(period.due_on),
+        "contract": period.contract.code,
+        "period": period.label,
+    }
+    return _send_once(
+        event=f"reminder:period:{period.pk}",
+        to=_addresses(party_id=period.contract.private_party_id, roles=[User.Role.ENTERPRISE]),
+        subject=subject,
+        body=subject,
+    )

@@ -209,6 +209,8 @@ PAYMENT_RUN_RESUME_MINUTES = int(os.environ.get("PAYMENT_RUN_RESUME_MINUTES", "3
 
 # Days after a period ends by which the enterprise must submit its measurements.
 PERIOD_SUBMISSION_DAYS = int(os.environ.get("PERIOD_SUBMISSION_DAYS", "15"))
+# Days before a period ends that the enterprise may already submit it (0: only once it ended).
+PERIOD_SUBMIT_DAYS_EARLY = int(os.environ.get("PERIOD_SUBMIT_DAYS_EARLY", "0"))
 
 # OCDS export: the ocid prefix registered with the Open Contracting Partnership (ocds-
 # and 6 characters), who publishes, and the site's public address for package URIs.

@@ -1,0 +1,442 @@
+"""The workflow, written once: one transition table per state model.
+
+For each model (period, measurement, payment, payment adjustment) the table says, per action,
+the states it starts from, who may do it (roles, always on their own side of the contract:
+officials of its agency, staff of its enterprise; four eyes where named; further conditions)
+and the state it leads to. Everything that decides whether an action may happen reads it:
+
+- the services call `transition_check` before every change (refusal: `ActionRefused`, whose
+  message the admin shows and the API answers with 409);
+- the admin's buttons and the API list `allowed_actions(obj, user)`;
+- the queues ("awaiting my action") filter with `awaiting(queryset, user)`, built from the
+  transitions marked `queue`;
+- computing reads `recomputable_states()`, and the upsert refuses rows in any other state.
+
+Change a rule here and all of them follow. Tables are plain dicts of frozen `Transition`s,
+read at call time (a test may replace one entry with `monkeypatch.setitem`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period
+from portfolio.models import User
+
+Role = User.Role
+OFFICIALS = frozenset({Role.PREPARER, Role.APPROVER})
+ENTERPRISE = frozenset({Role.ENTERPRISE})
+# The payment "state" of a period that has no calculation yet (the payment table's compute).
+NOT_COMPUTED = "not_computed"
+
+
+class ActionRefused(Exception):
+    """The action is not allowed now, for the reason given (shown to the official)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A further condition of an action besides state and people, written twice on purpose:
+    `holds(obj)` for one object, `q()` as a filter on the table's model (for queues); a test
+    pins that both agree. `refusal(obj)` is the reason shown when it does not hold."""
+
+    holds: Callable[[Any], bool]
+    q: Callable[[], Q]
+    refusal: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]  # the states the action starts from
+    target: str | None  # the state it leads to; None: the state stays
+    roles: frozenset[str]  # who may, on their own side of the contract
+    label: Promise  # the verb, for buttons
+    not_by: str = ""  # four eyes: the user in this field may not do it
+    not_by_refusal: Promise | None = None
+    conditions: tuple[Condition, ...] = ()
+    reason_prompt: Promise | None = None  # set: the action needs a reason (this asks for one)
+    system: bool = False  # also done without a user (the nightly payment run)
+    queue: bool = False  # an object in a source state waits for someone who may do this
+    # The refusal when the state does not fit: (object, its state) → text; None: the table's.
+    state_refusal: Callable[[Any, str], str] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    model: type[models.Model]
+    noun: Promise  # "the payment is …"
+    contract_of: Callable[[Any], Any]
+    period_path: str  # from the model to its period, for conditions on the period ("" = self)
+    transitions: dict[str, Transition] = field(default_factory=dict)
+
+    def state_label(self, state: str) -> str:
+        if state == NOT_COMPUTED:
+            return str(_("not computed"))
+        return str(self.model.State(state).label)
+
+
+# --- Conditions ------------------------------------------------------------------------
+
+
+def _period(obj) -> Period:
+    if isinstance(obj, Period):
+        return obj
+    if isinstance(obj, Measurement | PaymentCalculation):
+        return obj.period
+    return obj.calculation.period
+
+
+def submission_opens_on(period: Period) -> date:
+    """The first day the enterprise may submit the period: the day after it ends, or
+    `PERIOD_SUBMIT_DAYS_EARLY` days before that."""
+    return period.ends_on + timedelta(days=1 - settings.PERIOD_SUBMIT_DAYS_EARLY)
+
+
+def _period_ended(path: str) -> Condition:
+    prefix = f"{path}__" if path else ""
+
+    def q() -> Q:
+        # opens_on <= today  ⇔  ends_on < today + days early
+        last_end = timezone.localdate() + timedelta(days=settings.PERIOD_SUBMIT_DAYS_EARLY)
+        return Q(**{f"{prefix}ends_on__lt": last_end})
+
+    def refusal(obj) -> str:
+        period = _period(obj)
+        return _("The period ends on %(ends)s: it can be submitted from %(opens)s.") % {
+            "ends": date_format(period.ends_on),
+            "opens": date_format(submission_opens_on(period)),
+        }
+
+    return Condition(
+        holds=lambda obj: submission_opens_on(_period(obj)) <= timezone.localdate(),
+        q=q,
+        refusal=refusal,
+    )
+
+
+def _period_not_locked(path: str) -> Condition:
+    prefix = f"{path}__" if path else ""
+    return Condition(
+        holds=lambda obj: _period(obj).state != Period.State.LOCKED,
+        q=lambda: ~Q(**{f"{prefix}state": Period.State.LOCKED}),
+        refusal=lambda obj: _("The period is locked: its payment is approved."),
+    )
+
+
+CURRENT_REVISION = Condition(
+    holds=lambda m: m.is_current,
+    q=lambda: Q(is_current=True),
+    refusal=lambda m: _("Only the current, submitted revision can be reviewed."),
+)
+
+
+def _review_state_refusal(measurement, state) -> str:
+    return _("Only the current, submitted revision can be reviewed.")
+
+
+def _compute_state_refusal(obj, state) -> str:
+    if state in PaymentCalculation.FINAL_STATES:
+        return _("The payment is %(state)s: it is final and is not computed again.") % {
+            "state": PAYMENT.state_label(state)
+        }
+    return _("The payment is %(state)s: return it first to compute it again.") % {
+        "state": PAYMENT.state_label(state)
+    }
+
+
+# --- The tables ------------------------------------------------------------------------
+
+P, M, C, A = Period.State, Measurement.State, PaymentCalculation.State, PaymentAdjustment.State
+
+PERIOD = Table(
+    model=Period,
+    noun=gettext_lazy("period"),
+    contract_of=lambda period: period.contract,
+    period_path="",
+    transitions={
+        # Drafts may be saved while the period runs; submitting waits until it has ended.
+        "save_draft": Transition(
+            frozenset({P.OPEN, P.SUBMITTED}), None, ENTERPRISE, gettext_lazy("save as draft")
+        ),
+        "submit": Transition(
+            frozenset({P.OPEN, P.SUBMITTED}),
+            P.SUBMITTED,
+            ENTERPRISE,
+            gettext_lazy("submit"),
+            conditions=(_period_ended(""),),
+        ),
+        # Approving the payment locks the period (the payment table's approve); an approver
+        # reopens it with a reason. Its approved payment stays: corrections are adjustments.
+        "reopen": Transition(
+            frozenset({P.LOCKED}),
+            P.SUBMITTED,
+            frozenset({Role.APPROVER}),
+            gettext_lazy("reopen"),
+            reason_prompt=gettext_lazy("Say why the period is reopened."),
+            state_refusal=lambda period, state: _("Only a locked period can be reopened."),
+        ),
+    },
+)
+
+MEASUREMENT = Table(
+    model=Measurement,
+    noun=gettext_lazy("measurement"),
+    contract_of=lambda m: m.period.contract,
+    period_path="period",
+    transitions={
+        # A figure first entered in an open period needs no measurement yet: the period's
+        # save_draft / submit decide. These two are the changes of an existing figure.
+        "submit": Transition(
+            frozenset({M.DRAFT}),
+            M.SUBMITTED,
+            ENTERPRISE,
+            gettext_lazy("submit"),
+            conditions=(_period_not_locked("period"), _period_ended("period")),
+        ),
+        # A returned revision stays as it was; the corrected figure is a new revision.
+        "revise": Transition(
+            frozenset({M.RETURNED}),
+            None,
+            ENTERPRISE,
+            gettext_lazy("revise"),
+            conditions=(_period_not_locked("period"),),
+        ),
+        "accept": Transition(
+            frozenset({M.SUBMITTED}),
+            M.ACCEPTED,
+            OFFICIALS,
+            gettext_lazy("accept"),
+            conditions=(_period_not_locked("period"), CURRENT_REVISION),
+            queue=True,
+            state_refusal=_review_state_refusal,
+        ),
+        "return": Transition(
+            frozenset({M.SUBMITTED}),
+            M.RETURNED,
+            OFFICIALS,
+            gettext_lazy("return"),
+            conditions=(_period_not_locked("period"), CURRENT_REVISION),
+            reason_prompt=gettext_lazy("Say why the measurement is returned."),
+            state_refusal=_review_state_refusal,
+        ),
+    },
+)
+
+PAYMENT = Table(
+    model=PaymentCalculation,
+    noun=gettext_lazy("payment"),
+    contract_of=lambda c: c.period.contract,
+    period_path="period",
+    transitions={
+        # The recompute rule: a prepared payment is computed again only after it is returned
+        # (which clears its preparation and records why); approved and paid ones never.
+        "compute": Transition(
+            frozenset({NOT_COMPUTED, C.COMPUTED, C.RETURNED}),
+            C.COMPUTED,
+            OFFICIALS,
+            gettext_lazy("compute"),
+            conditions=(_period_not_locked("period"),),
+            system=True,
+            state_refusal=_compute_state_refusal,
+        ),
+        "prepare": Transition(
+            frozenset({C.COMPUTED}),
+            C.PREPARED,
+            frozenset({Role.PREPARER}),
+            gettext_lazy("prepare"),
+            queue=True,
+        ),
+        "approve": Transition(
+            frozenset({C.PREPARED}),
+            C.APPROVED,
+            frozenset({Role.APPROVER}),
+            gettext_lazy("approve"),
+            not_by="prepared_by",
+            not_by_refusal=gettext_lazy(
+                "You prepared this payment: another official must approve it."
+            ),
+            queue=True,
+        ),
+        "return": Transition(
+            frozenset({C.COMPUTED, C.PREPARED}),
+            C.RETURNED,
+            OFFICIALS,
+            gettext_lazy("return"),
+            reason_prompt=gettext_lazy("Say why the payment is returned."),
+        ),
+        "mark_paid": Transition(
+            frozenset({C.APPROVED}), C.PAID, OFFICIALS, gettext_lazy("mark paid")
+        ),
+        # Proposes an adjustment (the adjustment table's approve makes it count).
+        "adjust": Transition(
+            frozenset({C.APPROVED, C.PAID}),
+            None,
+            OFFICIALS,
+            gettext_lazy("propose an adjustment"),
+            reason_prompt=gettext_lazy("Say why the payment is adjusted."),
+        ),
+    },
+)
+
+ADJUSTMENT = Table(
+    model=PaymentAdjustment,
+    noun=gettext_lazy("adjustment"),
+    contract_of=lambda a: a.calculation.period.contract,
+    period_path="calculation__period",
+    transitions={
+        "approve": Transition(
+            frozenset({A.PROPOSED}),
+            A.APPROVED,
+            frozenset({Role.APPROVER}),
+            gettext_lazy("approve"),
+            not_by="created_by",
+            not_by_refusal=gettext_lazy(
+                "You proposed this adjustment: another official must approve it."
+            ),
+            queue=True,
+        ),
+        "reject": Transition(
+            frozenset({A.PROPOSED}),
+            A.REJECTED,
+            frozenset({Role.APPROVER}),
+            gettext_lazy("reject"),
+            reason_prompt=gettext_lazy("Say why the adjustment is rejected."),
+        ),
+    },
+)
+
+TABLES: dict[type[models.Model], Table] = {
+    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT)
+}
+# Payment actions asked of a period (its payment may not exist yet).
+PERIOD_PAYMENT_ACTIONS = ("compute",)
+
+
+# --- Reading the tables ----------------------------------------------------------------
+
+
+def _resolve(obj, action: str) -> tuple[Table, Any, str]:
+    """The table of `action` on `obj`, the object it applies to, and that object's state.
+    A period also answers its payment's `compute`: `NOT_COMPUTED` when it has none."""
+    if isinstance(obj, Period) and action in PERIOD_PAYMENT_ACTIONS:
+        try:
+            calculation = obj.calculation
+        except ObjectDoesNotExist:
+            return PAYMENT, obj, NOT_COMPUTED
+        return PAYMENT, calculation, calculation.state
+    return TABLES[type(obj)], obj, obj.state
+
+
+def transition(model_or_obj, action: str) -> Transition:
+    """The table's entry (KeyError for an action the model does not have)."""
+    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    return TABLES[model].transitions[action]
+
+
+def _people_refusal(table: Table, step: Transition, obj, user: User | None) -> str | None:
+    if user is None:
+        return None if step.system else _("Your role may not do this.")
+    contract = table.contract_of(obj)
+    if step.roles == ENTERPRISE:
+        if user.role != Role.ENTERPRISE or contract.private_party_id != user.party_id:
+            return _("Only the contract's enterprise submits its measurements.")
+        return None
+    if user.role not in step.roles:
+        return _("Your role may not do this.")
+    if getattr(contract, f"{user.contract_side}_id") != user.party_id:
+        return _("This contract belongs to another agency.")
+    return None
+
+
+def refusal(obj, action: str, user: User | None) -> str | None:
+    """Why `user` may not do `action` on `obj` now (None: they may). `user=None` is the
+    system (the nightly run), allowed only the transitions marked `system`. Reads the object
+    as loaded: the services call it again on the row they have locked."""
+    table, obj, state = _resolve(obj, action)
+    step = table.transitions[action]
+    if reason := _people_refusal(table, step, obj, user):
+        return reason
+    if state not in step.sources:
+        if step.state_refusal:
+            return step.state_refusal(obj, state)
+        return _("The %(noun)s is %(state)s; this needs it %(needed)s.") % {
+            "noun": table.noun,
+            "state": table.state_label(state),
+            "needed": " / ".join(table.state_label(s) for s in sorted(step.sources)),
+        }
+    if step.not_by and user is not None and getattr(obj, f"{step.not_by}_id") == user.pk:
+        return str(step.not_by_refusal)
+    for condition in step.conditions:
+        if not condition.holds(obj):
+            return condition.refusal(obj)
+    return None
+
+
+def transition_check(obj, action: str, user: User | None, *, reason: str | None = None) -> str:
+    """Raise `ActionRefused` with the reason unless `user` may do `action` on `obj` now (with
+    `reason`, for the actions that need one); returns the state the action leads to (None:
+    the state stays)."""
+    step = _resolve(obj, action)[0].transitions[action]
+    if step.reason_prompt is not None and not (reason or "").strip():
+        raise ActionRefused(str(step.reason_prompt))
+    if refused := refusal(obj, action, user):
+        raise ActionRefused(refused)
+    return step.target
+
+
+def allowed_actions(obj, user: User | None) -> list[str]:
+    """The actions `user` may do on `obj` now, in table order (a period lists its payment's
+    `compute` too). Reads only what the object has loaded: its contract (and, for a period,
+    its calculation) should be selected with it."""
+    table = TABLES[type(obj)]
+    names = list(table.transitions)
+    if table is PERIOD:
+        names += PERIOD_PAYMENT_ACTIONS
+    return [name for name in names if refusal(obj, name, user) is None]
+
+
+def awaiting_q(model: type[models.Model], user: User) -> Q | None:
+    """Rows of `model` waiting for `user`: in a source state of a `queue` transition the user
+    may do, four eyes and conditions applied. None when nothing can wait for them. Scope is
+    not included: see `awaiting`."""
+    table = TABLES[model]
+    parts = []
+    for step in table.transitions.values():
+        if not step.queue or user.role not in step.roles:
+            continue
+        q = Q(state__in=sorted(step.sources))
+        if step.not_by:
+            q &= ~Q(**{step.not_by: user})
+        for condition in step.conditions:
+            q &= condition.q()
+        parts.append(q)
+    if not parts:
+        return None
+    combined = parts[0]
+    for q in parts[1:]:
+        combined |= q
+    return combined
+
+
+def awaiting(queryset: models.QuerySet, user: User) -> models.QuerySet:
+    """The rows of `queryset` that wait for `user`'s action, within what they may see."""
+    q = awaiting_q(queryset.model, user) if user.is_authenticated else None
+    if q is None:
+        return queryset.none()
+    return queryset.visible_to(user).filter(q)
+
+
+def recomputable_states() -> frozenset[str]:
+    """The stored payment states computing may replace (the upsert refuses the others)."""
+    return PAYMENT.transitions["compute"].sources - {NOT_COMPUTED}
