@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from . import admin_payments  # noqa: F401 — registers the payment workplace
 from .admin_base import QueueFilter, ScopedAdmin, apply_to_each, city_filter
 from .admin_review import PeriodReviewMixin, review_url
-from .admin_selectors import AWAITING_REVIEW, NOT_RESUBMITTED
+from .admin_selectors import NOT_RESUBMITTED, transition_q
 from .compliance import FlagCode, compliance_flags
 from .evidence_files import evidence_response
 from .models import (
@@ -293,7 +293,7 @@ class ReviewQueueFilter(QueueFilter):
 
     def queryset(self, request, queryset):
         if self.chosen == "waiting":
-            return queryset.filter(AWAITING_REVIEW, is_current=True)
+            return queryset.filter(transition_q(Measurement, "accept"))
         if self.chosen == "returned":
             return queryset.filter(NOT_RESUBMITTED, is_current=True)
         return queryset

@@ -22,6 +22,7 @@ MESSAGES = {
     ),
     "adjust_propose": _("%(where)s: adjustment proposed; waits for another official's approval."),
     "adjust_approve": _("%(where)s: adjustment approved; it now counts in the payment."),
+    "adjust_reject": _("%(where)s: adjustment rejected; it does not count."),
 }
 
 

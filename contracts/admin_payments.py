@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from contracts import workflow
 from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
-from contracts.selectors import payment_review, payments_awaiting
+from contracts.selectors import payment_review
 from contracts.services import approvals
 from contracts.services.approvals import ActionRefused
 from portfolio.models import Project
+from portfolio.money import money_text
 from reports.admin import report_message
 from reports.selectors import period_reports
 from reports.services import ReportRefused, may_write_texts, report_request, report_texts_update
@@ -28,8 +30,6 @@ from reports.services import ReportRefused, may_write_texts, report_request, rep
 from .admin_base import QueueFilter, ServiceOnlyAdmin, apply_to_each, city_filter
 from .admin_messages import action_message
 from .admin_review import review_url
-
-State = PaymentCalculation.State
 
 
 class AwaitingMyActionFilter(QueueFilter):
@@ -43,7 +43,7 @@ class AwaitingMyActionFilter(QueueFilter):
 
     def queryset(self, request, queryset):
         if self.chosen == "me":
-            return payments_awaiting(user=request.user, queryset=queryset)
+            return workflow.awaiting(queryset, request.user)
         return queryset
 
 
@@ -93,8 +93,8 @@ class PaymentRunAdmin(ServiceOnlyAdmin):
 class PaymentCalculationAdmin(ServiceOnlyAdmin):
     change_form_template = "admin/contracts/paymentcalculation/change_form.html"
     list_display = [
-        "contract", "period_label", "enterprise", "state", "grade", "payable", "prepared_by",
-        "approved_by",
+        "contract", "period_label", "enterprise", "state", "grade", "payable_text",
+        "prepared_by_name", "approved_by_name",
     ]  # fmt: skip
     list_filter = [
         AwaitingMyActionFilter, "state", city_filter("period__contract__project__city"),
@@ -125,6 +125,10 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     @admin.display(description=_("period"), ordering="period__starts_on")
     def period_label(self, calculation: PaymentCalculation) -> str:
         return calculation.period.label
+
+    @admin.display(description=_("payable"), ordering="payable")
+    def payable_text(self, calculation: PaymentCalculation) -> str:
+        return money_text(calculation.payable)
 
     @admin.display(description=_("enterprise"), ordering="period__contract__private_party__name")
     def enterprise(self, calculation: PaymentCalculation) -> str:
@@ -266,24 +270,14 @@ def _reports_with_forms(calculation: PaymentCalculation) -> list[dict]:
     return items
 
 
+# The decisions the payment page and the review page offer as buttons.
+DECISIONS = ("prepare", "approve", "return", "mark_paid", "adjust")
+
+
 def payment_buttons(calculation: PaymentCalculation, user) -> list[str]:
-    """The buttons to show; the services check again when one is pressed."""
-    if user.party_id != calculation.period.contract.government_party_id:
-        return []
-    allowed = []
-    if user.role == "preparer" and calculation.state == State.COMPUTED:
-        allowed.append("prepare")
-    if (
-        user.role == "approver"
-        and calculation.state == State.PREPARED
-        and calculation.prepared_by_id != user.pk
-    ):
-        allowed.append("approve")
-    if calculation.state in (State.COMPUTED, State.PREPARED):
-        allowed.append("return")
-    if calculation.state == State.APPROVED:
-        allowed.append("mark_paid")
-    return allowed
+    """The buttons to show: what the workflow table allows this official now (the services
+    check the same table again when one is pressed)."""
+    return [a for a in workflow.allowed_actions(calculation, user) if a in DECISIONS]
 
 
 @admin.register(Decision)

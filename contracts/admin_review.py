@@ -15,13 +15,20 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import workflow
 from contracts.admin_messages import action_message
 from contracts.admin_selectors import period_review
-from contracts.models import Measurement, Period
-from contracts.services.approvals import ActionRefused, period_reopen
+from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period
+from contracts.services.approvals import (
+    ActionRefused,
+    adjustment_approve,
+    adjustment_reject,
+    payment_adjust,
+    period_reopen,
+)
 from contracts.services.measurements import measurement_accept, measurement_return
 from contracts.services.payments import payment_compute_enqueue
-from portfolio.money import money_text
+from portfolio.money import MoneyError, money_parse, money_text
 
 # The page refreshes itself this often while a computation runs, for at most this long.
 REFRESH_SECONDS = 2
@@ -55,11 +62,17 @@ class PeriodReviewMixin:
             ),
             path("<int:pk>/review/compute/", view(self.review_compute), name="period_compute"),
             path("<int:pk>/review/reopen/", view(self.review_reopen), name="period_reopen"),
+            path("<int:pk>/review/adjust/", view(self.review_adjust), name="payment_adjust"),
+            path(
+                "<int:pk>/review/adjustment/<int:adjustment_pk>/<str:action>/",
+                view(self.review_adjustment),
+                name="adjustment_decide",
+            ),
         ]
 
     def _period(self, request: HttpRequest, pk: int) -> Period:
         queryset = self.get_queryset(request).select_related(
-            "contract__private_party", "contract__project"
+            "contract__private_party", "contract__project", "calculation"
         )
         return get_object_or_404(queryset, pk=pk)
 
@@ -67,8 +80,9 @@ class PeriodReviewMixin:
         from contracts.admin_payments import payment_buttons  # the payment admin imports us
 
         period = self._period(request, pk)
-        review = period_review(period=period)
+        review = period_review(period=period, user=request.user)
         calculation = review.calculation
+        period_actions = workflow.allowed_actions(period, request.user)
         computing = _computing_since(request, calculation)
         context = {
             **self.admin_site.each_context(request),
@@ -80,7 +94,7 @@ class PeriodReviewMixin:
             "calculation": calculation,
             "amounts": _amounts(review),
             "payment_buttons": payment_buttons(calculation, request.user) if calculation else [],
-            "may_reopen": period.state == Period.State.LOCKED and request.user.role == "approver",
+            "period_actions": period_actions,
             "computing": computing,
             "refresh_seconds": REFRESH_SECONDS,
             "back": review_url(period.pk),
@@ -174,6 +188,57 @@ class PeriodReviewMixin:
             self.message_user(request, action_message("reopen", period), messages.SUCCESS)
         return self._back(pk)
 
+    def review_adjust(self, request: HttpRequest, pk: int):
+        """Propose an adjustment to the period's approved or paid payment."""
+        period = self._period(request, pk)
+        if request.method != "POST":
+            return self._back(pk)
+        calculation = get_object_or_404(PaymentCalculation, period=period)
+        try:
+            amount = money_parse(request.POST.get("amount", ""))
+            adjustment = payment_adjust(
+                calculation=calculation,
+                user=request.user,
+                amount=amount,
+                reason=request.POST.get("reason", "")[:2000],
+            )
+        except MoneyError as exc:
+            self.message_user(request, f"{_('amount')}: {exc}", messages.ERROR)
+        except ActionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, action_message("adjust_propose", adjustment), messages.SUCCESS
+            )
+        return self._back(pk)
+
+    def review_adjustment(self, request: HttpRequest, pk: int, adjustment_pk: int, action: str):
+        """Approve or reject a proposed adjustment (four eyes: the services check)."""
+        period = self._period(request, pk)
+        if request.method != "POST" or action not in ("approve", "reject"):
+            return self._back(pk)
+        adjustment = get_object_or_404(
+            PaymentAdjustment.objects.select_related("calculation__period__contract"),
+            pk=adjustment_pk,
+            calculation__period=period,
+        )
+        try:
+            if action == "approve":
+                adjustment_approve(adjustment=adjustment, user=request.user)
+            else:
+                adjustment_reject(
+                    adjustment=adjustment,
+                    user=request.user,
+                    reason=request.POST.get("reason", "")[:2000],
+                )
+        except ActionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, action_message(f"adjust_{action}", adjustment), messages.SUCCESS
+            )
+        return self._back(pk)
+
 
 def _computing_since(request: HttpRequest, calculation) -> bool:
     """Whether the page should keep refreshing: a computation was asked for (the `computing`
@@ -199,5 +264,6 @@ def _amounts(review) -> list[tuple[str, str]]:
     rows += [
         (_("adjustment: %(reason)s") % {"reason": a.reason}, money_text(a.amount))
         for a in review.adjustments
+        if a.state == PaymentAdjustment.State.APPROVED
     ]
     return rows

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from contracts import workflow
 from contracts.engine.errors import EngineInputError
 from contracts.engine.kpi_points import points_for
 from contracts.models import (
@@ -36,6 +37,7 @@ class ReviewRow:
     shown: Measurement | None
     history: list[Measurement] = field(default_factory=list)
     points: Decimal | None = None
+    actions: list[str] = field(default_factory=list)  # what the official may do to `shown`
 
     @property
     def figure(self) -> str:
@@ -50,12 +52,7 @@ class ReviewRow:
 
     @property
     def reviewable(self) -> bool:
-        """Waiting for the official: the current revision, submitted."""
-        return (
-            self.shown is not None
-            and self.shown.is_current
-            and self.shown.state == MState.SUBMITTED
-        )
+        return "accept" in self.actions
 
 
 @dataclass
@@ -66,6 +63,8 @@ class PeriodReview:
     calculation: PaymentCalculation | None
     decisions: list[Decision]
     adjustments: list[PaymentAdjustment]
+
+    adjustment_actions: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def waiting(self) -> int:
@@ -87,11 +86,14 @@ def _points(document: dict, measurement: Measurement | None) -> Decimal | None:
         return None
 
 
-def period_review(*, period: Period) -> PeriodReview:
-    """Everything an official checks in a period, in about ten queries."""
+def period_review(*, period: Period, user) -> PeriodReview:
+    """Everything an official checks in a period, and what the workflow table lets `user` do
+    to each item, in about ten queries (`period` with its contract loaded)."""
     sheet = period_sheet(period=period)
     rows = []
     for sheet_row in sheet.rows:
+        for revision in sheet_row.revisions:
+            revision.period = period  # the table reads the contract: no query per item
         seen = [m for m in sheet_row.revisions if m.state != MState.DRAFT]
         shown = seen[-1] if seen else None
         document = sheet_row.document
@@ -104,6 +106,7 @@ def period_review(*, period: Period) -> PeriodReview:
                 shown=shown,
                 history=list(reversed(seen[:-1])),
                 points=_points(document, shown),
+                actions=workflow.allowed_actions(shown, user) if shown else [],
             )
         )
     calculation = (
@@ -111,38 +114,65 @@ def period_review(*, period: Period) -> PeriodReview:
         .select_related("prepared_by", "approved_by", "mechanism_version")
         .first()
     )
+    if calculation is not None:
+        calculation.period = period
     decisions = list(
         Decision.objects.filter(period=period).select_related("user").order_by("created_at")
     )
     adjustments = (
-        list(calculation.adjustments.select_related("created_by").order_by("created_at"))
+        list(
+            calculation.adjustments.select_related("created_by", "decided_by").order_by(
+                "created_at"
+            )
+        )
         if calculation
         else []
     )
-    return PeriodReview(period, sheet.version, rows, calculation, decisions, adjustments)
+    for adjustment in adjustments:
+        adjustment.calculation = calculation
+    return PeriodReview(
+        period,
+        sheet.version,
+        rows,
+        calculation,
+        decisions,
+        adjustments,
+        {a.pk: workflow.allowed_actions(a, user) for a in adjustments},
+    )
 
 
 # Current items an official returned that the enterprise has not resubmitted yet: still
 # returned, or being corrected in a draft (a draft after revision 1 follows a return).
 NOT_RESUBMITTED = Q(state=MState.RETURNED) | Q(state=MState.DRAFT, revision__gt=1)
-# Current items waiting for an official's review.
-AWAITING_REVIEW = Q(state=MState.SUBMITTED) & ~Q(period__state=Period.State.LOCKED)
+
+
+def transition_q(model, action: str, user=None) -> Q:
+    """Rows in a state (and meeting the conditions) from which the workflow table allows
+    `action`; with `user`, four eyes applied for them."""
+    step = workflow.transition(model, action)
+    q = Q(state__in=sorted(step.sources))
+    if step.not_by and user is not None:
+        q &= ~Q(**{step.not_by: user})
+    for condition in step.conditions:
+        q &= condition.q()
+    return q
 
 
 def official_home_counts(*, user, today: date) -> dict[str, int]:
-    """What waits for the official, one COUNT each: measurements to review, payments to
-    prepare, payments to approve (prepared by someone else), overdue periods and returned
+    """What waits in the official's agency, one COUNT each, by the workflow table:
+    measurements to review, payments to prepare, payments to approve (prepared by someone
+    else), adjustments to approve (proposed by someone else), overdue periods and returned
     items the enterprise has not resubmitted yet."""
-    measurements = Measurement.objects.visible_to(user).filter(is_current=True)
+    measurements = Measurement.objects.visible_to(user)
     payments = PaymentCalculation.objects.visible_to(user)
+    adjustments = PaymentAdjustment.objects.visible_to(user)
     return {
-        "to_review": measurements.filter(AWAITING_REVIEW).count(),
-        "to_prepare": payments.filter(state=PaymentCalculation.State.COMPUTED).count(),
-        "to_approve": payments.filter(state=PaymentCalculation.State.PREPARED)
-        .exclude(prepared_by=user)
-        .count(),
+        "to_review": measurements.filter(transition_q(Measurement, "accept")).count(),
+        "to_prepare": payments.filter(transition_q(PaymentCalculation, "prepare", user)).count(),
+        "to_approve": payments.filter(transition_q(PaymentCalculation, "approve", user)).count(),
+        "adjustments": adjustments.filter(transition_q(PaymentAdjustment, "approve", user)).count(),
         "overdue": Period.objects.visible_to(user)
         .filter(state=Period.State.OPEN, due_on__lt=today)
         .count(),
-        "returned": measurements.filter(NOT_RESUBMITTED).count(),
+        "returned": measurements.filter(NOT_RESUBMITTED, is_current=True).count(),
     }

@@ -236,7 +236,7 @@ MEASUREMENT = Table(
 PAYMENT = Table(
     model=PaymentCalculation,
     noun=gettext_lazy("payment"),
-    contract_of=lambda c: c.period.contract,
+    contract_of=lambda c: _period(c).contract,  # a period itself while not computed
     period_path="period",
     transitions={
         # The recompute rule: a prepared payment is computed again only after it is returned

@@ -54,3 +54,8 @@ def pghistory_pages() -> bool:
     """pghistory's Events pages read PostgreSQL's JSON operators: on SQLite they are not
     registered (contracts/admin.py) and not linked."""
     return connection.vendor == "postgresql"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, [])

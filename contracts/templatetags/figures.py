@@ -3,6 +3,7 @@
 from django import template
 
 from contracts.selectors import decimal_text
+from portfolio.money import money_text
 
 register = template.Library()
 
@@ -17,5 +18,5 @@ def figure(measurement) -> str:
 
 @register.filter
 def money(amount) -> str:
-    """Thousands grouped by commas, two places: 3,552,000.00 (as on Chinese invoices too)."""
-    return "" if amount is None or amount == "" else f"{amount:,.2f}"
+    """Thousands grouped by commas, two places: 3,552,000.00 (portfolio.money); "" for none."""
+    return "" if amount is None or amount == "" else money_text(amount)
