@@ -9,8 +9,10 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import workflow
 from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
+from contracts.periods import LABEL_PATTERNS
 from contracts.selectors import payment_review
 from contracts.services import approvals
 from contracts.services.approvals import ActionRefused
+from contracts.services.payment_runs import payment_run_start
 from portfolio.models import Project
 from portfolio.money import money_text
 from reports.admin import report_message
@@ -29,7 +33,7 @@ from reports.services import ReportRefused, may_write_texts, report_request, rep
 
 from .admin_base import QueueFilter, ServiceOnlyAdmin, apply_to_each, city_filter
 from .admin_messages import action_message
-from .admin_review import review_url
+from .admin_review import REFRESH_SECONDS, review_url
 
 
 class AwaitingMyActionFilter(QueueFilter):
@@ -83,10 +87,67 @@ class PaymentRunAdmin(ServiceOnlyAdmin):
     def get_queryset(self, request: HttpRequest):
         return PaymentRun.objects.all()  # runs span agencies; they hold no amounts
 
+    change_list_template = "admin/contracts/paymentrun/change_list.html"
+
     @admin.display(description=_("progress"))
     def progress(self, run: PaymentRun) -> str:
         finished = run.done + run.failed
         return f"{finished}/{run.total} ({100 * finished // run.total if run.total else 100}%)"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("start/", view(self.start_view), name="payment_run_start"),
+            path("<int:pk>/progress/", view(self.progress_view), name="payment_run_progress"),
+            *super().get_urls(),
+        ]
+
+    def start_view(self, request: HttpRequest):
+        """A period run for one label, started by an official; its progress page follows."""
+        if not self.has_view_permission(request) or not (
+            request.user.is_superuser or request.user.role in ("preparer", "approver")
+        ):
+            raise PermissionDenied
+        form = PaymentRunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run = payment_run_start(label=form.cleaned_data["label"], user=request.user)
+            return HttpResponseRedirect(reverse("admin:payment_run_progress", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Start a period run"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/contracts/paymentrun/start.html", context)
+
+    def progress_view(self, request: HttpRequest, pk: int):
+        """The run's progress; the page refreshes itself until the run is done."""
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        finished = run.done + run.failed
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Period run %(label)s") % {"label": run.label},
+            "run": run,
+            "running": run.state == PaymentRun.State.RUNNING,
+            "percent": 100 * finished // run.total if run.total else 100,
+            "refresh_seconds": REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "admin/contracts/paymentrun/progress.html", context)
+
+
+class PaymentRunForm(forms.Form):
+    label = forms.CharField(
+        label=_("period label"),
+        max_length=7,
+        help_text=_("2026, 2026-Q1 or 2026-03: every contract period with this label"),
+    )
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if not any(pattern.match(label) for pattern in LABEL_PATTERNS.values()):
+            raise forms.ValidationError(_("Write the label as 2026, 2026-Q1 or 2026-03."))
+        return label
 
 
 @admin.register(PaymentCalculation)

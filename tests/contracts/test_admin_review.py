@@ -1,11 +1,19 @@
 """The period review page, the official's home counts and the compute button in the admin."""
 
 import html
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from contracts.models import Decision, Measurement, PaymentCalculation, Period
+from contracts.models import (
+    Decision,
+    Measurement,
+    PaymentAdjustment,
+    PaymentCalculation,
+    PaymentRun,
+    Period,
+)
 from contracts.services.approvals import payment_approve, payment_prepare
 from contracts.synthetic import synthetic_portfolio_create
 from contracts.tasks import compute_payment
@@ -228,3 +236,80 @@ def test_lists_open_on_what_waits(client, people):
 
     payments = client.get(reverse("admin:contracts_paymentcalculation_changelist"))
     assert payments.content.decode().count('class="action-select"') == 1  # computed: to prepare
+
+
+def test_an_adjustment_is_proposed_by_one_official_and_approved_by_another(client, people):
+    # given an approved payment
+    period = people.calculation.period
+    payment_prepare(calculation=people.calculation, user=people.preparer)
+    payment_approve(calculation=people.calculation, user=people.approver)
+    client.force_login(people.approver)
+
+    # a bad amount is refused, naming the field
+    response = client.post(
+        reverse("admin:payment_adjust", args=[period.pk]),
+        {"amount": "1e99", "reason": "x"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "Amount: at most 10,000,000,000,000.00" in response.content.decode()
+    assert not PaymentAdjustment.objects.exists()
+
+    # when the approver proposes one with a reason
+    client.post(
+        reverse("admin:payment_adjust", args=[period.pk]),
+        {"amount": "-12,000.50", "reason": "在线率数据有误"},
+    )
+    adjustment = PaymentAdjustment.objects.get()
+    assert adjustment.amount == Decimal("-12000.50") and adjustment.state == "proposed"
+    approve = reverse("admin:adjustment_decide", args=[period.pk, adjustment.pk, "approve"])
+
+    # then they may not approve it themselves: no button, and the post is refused
+    assert approve not in client.get(review_url(period)).content.decode()
+    client.post(approve)
+    adjustment.refresh_from_db()
+    assert adjustment.state == "proposed"
+
+    # another approver sees the button and approves it; it shows on the payment page
+    client.force_login(people.second_approver)
+    assert approve in client.get(review_url(period)).content.decode()
+    client.post(approve)
+    adjustment.refresh_from_db()
+    assert adjustment.state == "approved" and adjustment.decided_by == people.second_approver
+    payment_page = reverse(
+        "admin:contracts_paymentcalculation_change", args=[people.calculation.pk]
+    )
+    assert "-12,000.50" in client.get(payment_page).content.decode()
+
+
+def test_compute_the_selected_periods_action_sends_each_after_commit(
+    client, people, django_capture_on_commit_callbacks
+):
+    period = people.calculation.period
+    client.force_login(people.preparer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("admin:contracts_period_changelist"),
+            {"action": "compute_selected", "_selected_action": [period.pk]},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
+    assert len(callbacks) == 1
+    assert "Sent to be computed" in response.content.decode()
+
+
+def test_a_period_run_starts_from_the_admin_and_shows_its_progress(
+    client, people, django_capture_on_commit_callbacks
+):
+    client.force_login(people.preparer)
+    start = reverse("admin:payment_run_start")
+    response = client.post(start, {"label": "2026-13"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Write the label as" in response.content.decode() and not PaymentRun.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(start, {"label": people.calculation.period.label})
+    run = PaymentRun.objects.get()
+    assert response["Location"] == reverse("admin:payment_run_progress", args=[run.pk])
+    assert len(callbacks) == 1
+    page = client.get(response["Location"]).content.decode()
+    assert ('http-equiv="refresh"' in page) == (run.state == PaymentRun.State.RUNNING)
