@@ -26,7 +26,7 @@ from .models import (
     Milestone,
     Period,
 )
-from .selectors import decimal_text
+from .selectors import decimal_text, periods_submitted_late
 from .services.measurements import measurement_accept, measurement_return
 from .services.payments import payment_compute_enqueue
 
@@ -227,7 +227,7 @@ class MilestoneAdmin(ScopedAdmin):
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = _("submission")
+    title = _("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
@@ -239,11 +239,26 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LateFilter(admin.SimpleListFilter):
+    title = _("submission")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("submitted late"))]
+
+    def queryset(self, request, queryset):
+        return periods_submitted_late(queryset=queryset) if self.value() == "yes" else queryset
+
+
 @admin.register(Period)
 class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
-    list_display = ["contract", "label", "starts_on", "ends_on", "due_on", "state", "review"]
+    list_display = [
+        "contract", "label", "starts_on", "ends_on", "due_on", "state", "submitted_at", "late",
+        "review",
+    ]  # fmt: skip
     list_filter = [
-        "state", OverdueFilter, "contract__frequency", city_filter("contract__project__city"),
+        "state", OverdueFilter, LateFilter, "contract__frequency",
+        city_filter("contract__project__city"),
     ]  # fmt: skip
     search_fields = ["label", "contract__code", "contract__private_party__name"]
     list_select_related = ["contract"]
@@ -269,9 +284,13 @@ class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
         """On the workers, once this request commits; a final payment is refused here."""
         apply_to_each(
             self, request, queryset.select_related("contract"),
-            lambda p: payment_compute_enqueue(period=p),
+            lambda p: payment_compute_enqueue(period=p, user=request.user),
             _("Sent to be computed (the payments list shows them once stored)"),
         )  # fmt: skip
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, period: Period) -> bool:
+        return period.is_late
 
 
 class ReasonActionForm(ActionForm):

@@ -23,8 +23,8 @@ from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, Pa
 from contracts.periods import LABEL_PATTERNS
 from contracts.selectors import payment_review
 from contracts.services import approvals
-from contracts.services.approvals import ActionRefused
 from contracts.services.payment_runs import payment_run_start
+from contracts.workflow import ActionRefused
 from portfolio.models import Project
 from portfolio.money import money_text
 from reports.admin import report_message
@@ -351,7 +351,9 @@ class DecisionAdmin(ServiceOnlyAdmin):
 
 @admin.register(PaymentAdjustment)
 class PaymentAdjustmentAdmin(ServiceOnlyAdmin):
-    list_display = ["created_at", "calculation", "amount", "reason", "created_by"]
-    list_filter = ["created_at"]
+    list_display = [
+        "created_at", "calculation", "amount", "state", "reason", "created_by", "decided_by",
+    ]  # fmt: skip
+    list_filter = ["state", "created_at"]
     search_fields = ["calculation__period__contract__code", "reason"]
-    list_select_related = ["calculation__period__contract", "created_by"]
+    list_select_related = ["calculation__period__contract", "created_by", "decided_by"]

@@ -160,13 +160,8 @@ class PeriodReviewMixin:
         period = self._period(request, pk)
         if request.method != "POST":
             return self._back(pk)
-        if request.user.party_id != period.contract.government_party_id:
-            self.message_user(
-                request, _("This contract belongs to another agency."), messages.ERROR
-            )
-            return self._back(pk)
         try:
-            payment_compute_enqueue(period=period)
+            payment_compute_enqueue(period=period, user=request.user)
         except ActionRefused as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return self._back(pk)

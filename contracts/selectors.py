@@ -13,9 +13,10 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from . import engine
+from . import engine, workflow
 from .models import (
     KPI,
+    LATE,
     AvailabilityFailure,
     Contract,
     Decision,
@@ -23,6 +24,7 @@ from .models import (
     Evidence,
     Measurement,
     MechanismVersion,
+    PaymentAdjustment,
     PaymentCalculation,
     Period,
 )
@@ -248,20 +250,33 @@ def payment_review(*, calculation) -> dict:
         "decisions": Decision.objects.filter(period_id=calculation.period_id).select_related(
             "user"
         ),
-        "adjustments": calculation.adjustments.select_related("created_by"),
+        "adjustments": calculation.adjustments.select_related("created_by", "decided_by"),
     }
 
 
 def payments_awaiting(*, user, queryset=None):
-    """The payments waiting for this official: preparers see computed ones, approvers the
-    prepared ones that someone else prepared."""
+    """The payments waiting for this official, as the workflow table's queue transitions say
+    (today: preparers the computed ones, approvers those someone else prepared)."""
     queryset = queryset if queryset is not None else PaymentCalculation.objects.all()
-    queryset = queryset.visible_to(user)
-    if user.role == "preparer":
-        return queryset.filter(state=PaymentCalculation.State.COMPUTED)
-    if user.role == "approver":
-        return queryset.filter(state=PaymentCalculation.State.PREPARED).exclude(prepared_by=user)
-    return queryset.none()
+    return workflow.awaiting(queryset, user)
+
+
+def measurements_awaiting(*, user, queryset=None):
+    """The measurements waiting for this official's review (the table's `accept`)."""
+    queryset = queryset if queryset is not None else Measurement.objects.all()
+    return workflow.awaiting(queryset, user)
+
+
+def adjustments_awaiting(*, user, queryset=None):
+    """The adjustments waiting for this approver (proposed by someone else)."""
+    queryset = queryset if queryset is not None else PaymentAdjustment.objects.all()
+    return workflow.awaiting(queryset, user)
+
+
+def periods_submitted_late(*, queryset=None):
+    """Periods whose enterprise submitted after the due date (`Period.is_late`)."""
+    queryset = queryset if queryset is not None else Period.objects.all()
+    return queryset.filter(LATE)
 
 
 # --- The enterprise portal -------------------------------------------------------------

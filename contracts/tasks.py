@@ -14,7 +14,7 @@ from contracts.services.payment_runs import (
     payment_runs_resume,
     payment_runs_start_due,
 )
-from contracts.services.payments import payments_compute
+from contracts.services.payments import payment_compute
 
 RETRY = {
     "acks_late": True,
@@ -26,8 +26,8 @@ RETRY = {
 
 @shared_task(bind=True, **RETRY)
 def compute_payment(self, period_id: int) -> None:
-    payments_compute(
-        period_ids=[period_id], via=PaymentCalculation.Via.TASK, task_id=self.request.id or ""
+    payment_compute(
+        period_id=period_id, via=PaymentCalculation.Via.TASK, task_id=self.request.id or ""
     )
 
 

@@ -75,7 +75,8 @@ class Transition:
 @dataclass(frozen=True)
 class Table:
     model: type[models.Model]
-    noun: Promise  # "the payment is …"
+    # The refusal when the state does not fit, with %(state)s and %(needed)s.
+    wrong_state: Promise
     contract_of: Callable[[Any], Any]
     period_path: str  # from the model to its period, for conditions on the period ("" = self)
     transitions: dict[str, Transition] = field(default_factory=dict)
@@ -161,7 +162,7 @@ P, M, C, A = Period.State, Measurement.State, PaymentCalculation.State, PaymentA
 
 PERIOD = Table(
     model=Period,
-    noun=gettext_lazy("period"),
+    wrong_state=gettext_lazy("The period is %(state)s; this needs it %(needed)s."),
     contract_of=lambda period: period.contract,
     period_path="",
     transitions={
@@ -191,7 +192,7 @@ PERIOD = Table(
 
 MEASUREMENT = Table(
     model=Measurement,
-    noun=gettext_lazy("measurement"),
+    wrong_state=gettext_lazy("The measurement is %(state)s; this needs it %(needed)s."),
     contract_of=lambda m: m.period.contract,
     period_path="period",
     transitions={
@@ -235,7 +236,7 @@ MEASUREMENT = Table(
 
 PAYMENT = Table(
     model=PaymentCalculation,
-    noun=gettext_lazy("payment"),
+    wrong_state=gettext_lazy("The payment is %(state)s; this needs it %(needed)s."),
     contract_of=lambda c: _period(c).contract,  # a period itself while not computed
     period_path="period",
     transitions={
@@ -291,7 +292,7 @@ PAYMENT = Table(
 
 ADJUSTMENT = Table(
     model=PaymentAdjustment,
-    noun=gettext_lazy("adjustment"),
+    wrong_state=gettext_lazy("The adjustment is %(state)s; this needs it %(needed)s."),
     contract_of=lambda a: a.calculation.period.contract,
     period_path="calculation__period",
     transitions={
@@ -370,8 +371,7 @@ def refusal(obj, action: str, user: User | None) -> str | None:
     if state not in step.sources:
         if step.state_refusal:
             return step.state_refusal(obj, state)
-        return _("The %(noun)s is %(state)s; this needs it %(needed)s.") % {
-            "noun": table.noun,
+        return str(table.wrong_state) % {
             "state": table.state_label(state),
             "needed": " / ".join(table.state_label(s) for s in sorted(step.sources)),
         }
@@ -440,3 +440,11 @@ def awaiting(queryset: models.QuerySet, user: User) -> models.QuerySet:
 def recomputable_states() -> frozenset[str]:
     """The stored payment states computing may replace (the upsert refuses the others)."""
     return PAYMENT.transitions["compute"].sources - {NOT_COMPUTED}
+
+
+def compute_refusal(*, period_state: str, payment_state: str) -> str | None:
+    """Why the system may not compute a period now, from its state and its payment's
+    (`NOT_COMPUTED` when it has none): the payment table's `compute` for rows read in bulk,
+    on unsaved stand-ins (no query)."""
+    stand_in = PaymentCalculation(state=payment_state, period=Period(state=period_state))
+    return refusal(stand_in, "compute", None)

@@ -1,6 +1,7 @@
 from django.db.models import F
 from rest_framework import serializers
 
+from contracts import workflow
 from contracts.models import (
     KPI,
     Contract,
@@ -78,12 +79,13 @@ class ContractDetailSerializer(ContractSerializer):
 
 class PeriodSerializer(serializers.ModelSerializer):
     contract = serializers.CharField(source="contract.code", read_only=True)
+    is_late = serializers.BooleanField(read_only=True, help_text="submitted after due_on")
 
     class Meta:
         model = Period
         fields = [
             "id", "contract", "label", "starts_on", "ends_on", "due_on", "state",
-            "performance_points",
+            "submitted_at", "is_late", "performance_points", "compute_problem",
         ]  # fmt: skip
 
 
@@ -149,6 +151,10 @@ class PaymentSerializer(serializers.ModelSerializer):
     prepared_by = serializers.StringRelatedField(allow_null=True)
     approved_by = serializers.StringRelatedField(allow_null=True)
     result = serializers.JSONField(read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do now (contracts/workflow.py): compute, prepare, "
+        "approve, return, mark_paid, adjust"
+    )
 
     class Meta:
         model = PaymentCalculation
@@ -156,8 +162,11 @@ class PaymentSerializer(serializers.ModelSerializer):
             "id", "contract", "period", "period_label", "state", "mechanism_version", "score",
             "grade", "coefficient", "full_amount", "deduction", "payable", "result",
             "computed_at", "computed_via", "prepared_by", "prepared_at", "approved_by",
-            "approved_at", "paid_reference", "paid_on",
+            "approved_at", "paid_reference", "paid_on", "actions",
         ]  # fmt: skip
+
+    def get_actions(self, calculation) -> list[str]:
+        return workflow.allowed_actions(calculation, self.context["request"].user)
 
 
 class BundleErrorSerializer(serializers.Serializer):

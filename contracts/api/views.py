@@ -1,7 +1,9 @@
 """API v1 for contracts, periods, measurements, evidence, payments and bundles.
 
 Reads are scoped by `visible_to(user)` (outside the scope: 404). Writes call the same services
-as the admin; a refusal by a service (wrong state, four eyes…) answers 409 with its reason.
+as the admin; a refusal by a service answers 409 with its reason, which is the workflow
+table's (`contracts/workflow.py`: wrong state, role, four eyes, period not ended…); payments
+list the caller's `actions` from the same table.
 """
 
 from django.db.models import Prefetch
@@ -34,10 +36,10 @@ from contracts.models import (
     Period,
 )
 from contracts.services import approvals, measurements
-from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import UploadRejected
+from contracts.workflow import ActionRefused
 from portfolio.api.pagination import CountedRows
 
 from . import serializers as s
@@ -114,22 +116,29 @@ class PeriodViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(
         request=None,
         responses={
-            202: OpenApiResponse(description="queued: {period, status_url}"),
+            202: OpenApiResponse(
+                description="queued: {period, status_url, period_url}; once the task has run, "
+                "the payment is in status_url, or the period's compute_problem says why not"
+            ),
             404: NOT_FOUND,
             409: REFUSED,
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
     def compute(self, request, pk=None):
-        """Compute the period's payment on a worker; poll the status URL for the result."""
+        """Compute the period's payment on a worker; poll the status URL for the result (a
+        prepared payment is computed again only once returned; approved or paid ones never)."""
         period = self.get_object()
         try:
-            payment_compute_enqueue(period=period)
+            payment_compute_enqueue(period=period, user=request.user)
         except ActionRefused as exc:
             return refused(exc)
         status_url = request.build_absolute_uri(reverse("payment-list")) + f"?period={period.label}"
         status_url += f"&contract={period.contract.code}"
-        return Response({"period": period.pk, "status_url": status_url}, status=202)
+        period_url = request.build_absolute_uri(reverse("period-detail", args=[period.pk]))
+        return Response(
+            {"period": period.pk, "status_url": status_url, "period_url": period_url}, status=202
+        )
 
 
 class MeasurementViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

@@ -6,11 +6,17 @@ On PostgreSQL the rows go through `COPY` into a temporary table and one
 pghistory: an insert event for a new calculation, an update event for a replaced one; the
 guard on final payments), without Django building a statement of thousands of parameters.
 Elsewhere (SQLite) `bulk_create` does it.
+
+A stored row is replaced only in the states the caller names (the workflow's recomputable
+states): `DO UPDATE … WHERE state IN (…)` on PostgreSQL, a filter before `bulk_create`
+elsewhere (SQLite serialises writers: no other transaction writes between the two). Rows
+refused are returned, not written; the caller reports them.
 """
 
 import csv
 import io
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import connection
@@ -20,19 +26,28 @@ from contracts.models import PaymentCalculation
 NULL = r"\N"  # COPY's NULL marker; no value written here is this text
 
 
-def calculations_upsert(calculations: list[PaymentCalculation], update_fields: list[str]) -> None:
-    """Insert the calculations, or replace the named fields of a period's existing one; sets
-    each object's pk. Call inside a transaction."""
+def calculations_upsert(
+    calculations: list[PaymentCalculation], update_fields: list[str], *, replaceable: Iterable[str]
+) -> list[PaymentCalculation]:
+    """Insert the calculations, or replace the named fields of a period's existing one if
+    its state is `replaceable`; sets each written object's pk and returns those refused.
+    Call inside a transaction."""
     if not calculations:
-        return
+        return []
+    replaceable = sorted(replaceable)
     if connection.vendor != "postgresql":
+        kept = set(
+            PaymentCalculation.objects.filter(period_id__in=[c.period_id for c in calculations])
+            .exclude(state__in=replaceable)
+            .values_list("period_id", flat=True)
+        )
         PaymentCalculation.objects.bulk_create(
-            calculations,
+            [c for c in calculations if c.period_id not in kept],
             update_conflicts=True,
             unique_fields=["period"],
             update_fields=update_fields,
         )
-        return
+        return [c for c in calculations if c.period_id in kept]
     meta = PaymentCalculation._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -51,14 +66,18 @@ def calculations_upsert(calculations: list[PaymentCalculation], update_fields: l
             f"COPY calculation_rows ({columns}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
             _csv_rows(calculations, fields),
         )
+        state = f"{table}.{connection.ops.quote_name(meta.get_field('state').column)}"
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM calculation_rows "
-            f"ON CONFLICT (period_id) DO UPDATE SET {updates} RETURNING period_id, id"
+            f"ON CONFLICT (period_id) DO UPDATE SET {updates} WHERE {state} = ANY(%s) "
+            f"RETURNING period_id, id",
+            [replaceable],
         )
         ids = dict(cursor.fetchall())
         cursor.execute("DROP TABLE calculation_rows")
     for calculation in calculations:
-        calculation.pk = ids[calculation.period_id]
+        calculation.pk = ids.get(calculation.period_id)
+    return [c for c in calculations if c.pk is None]
 
 
 def _csv_rows(calculations: list[PaymentCalculation], fields: list) -> io.StringIO:

@@ -5,9 +5,11 @@ import math
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from contracts import workflow
 from contracts.models import PaymentCalculation, PaymentRun, Period
 
 from .payments import payments_compute
@@ -36,10 +38,14 @@ def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -
 
 
 def _computable_periods(label: str):
+    """The periods a run computes: those the workflow's `compute` allows (not locked; no
+    calculation yet, or one in a recomputable state)."""
     return (
         Period.objects.filter(label=label)
         .exclude(state=Period.State.LOCKED)
-        .exclude(calculation__state__in=PaymentCalculation.FINAL_STATES)
+        .filter(
+            Q(calculation__isnull=True) | Q(calculation__state__in=workflow.recomputable_states())
+        )
         .order_by("pk")
     )
 
@@ -83,26 +89,49 @@ def payment_run_compute_chunk(*, run_id: int, period_ids: list[int], task_id: st
     """Compute one chunk of a run and record the run's progress, in one transaction.
 
     Safe to run twice (a redelivered task after a worker died): periods this run already
-    computed are skipped, problems are recorded once, and progress is counted, not added."""
-    with transaction.atomic():
-        already = set(
-            PaymentCalculation.objects.filter(run_id=run_id, period_id__in=period_ids).values_list(
-                "period_id", flat=True
+    computed are skipped, problems are recorded once, and progress is counted, not added.
+    A chunk the database refuses to write (anything but a lost connection or a lock timeout,
+    which the task retries) is not lost: its periods become problems of the run."""
+    try:
+        with transaction.atomic():
+            already = set(
+                PaymentCalculation.objects.filter(
+                    run_id=run_id, period_id__in=period_ids
+                ).values_list("period_id", flat=True)
             )
-        )
-        todo = [pk for pk in period_ids if pk not in already]
-        run = PaymentRun.objects.get(pk=run_id)
-        outcome = payments_compute(
-            period_ids=todo, via=PaymentCalculation.Via.RUN, run=run, task_id=task_id
-        )
-        run = PaymentRun.objects.select_for_update().get(pk=run_id)
-        known = {(p["contract"], p["period"]) for p in run.problems}
-        run.problems += [p for p in outcome.problems if (p["contract"], p["period"]) not in known]
-        run.failed = len(run.problems)
-        run.done = PaymentCalculation.objects.filter(run=run).count()
-        if run.done + run.failed >= run.total:
-            run.state, run.finished_at = PaymentRun.State.DONE, timezone.now()
-        run.save(update_fields=["problems", "failed", "done", "state", "finished_at"])
+            outcome = payments_compute(
+                period_ids=[pk for pk in period_ids if pk not in already],
+                via=PaymentCalculation.Via.RUN,
+                run=PaymentRun.objects.get(pk=run_id),
+                task_id=task_id,
+            )
+            _record_progress(run_id, outcome.problems)
+    except OperationalError:
+        raise
+    except DatabaseError as exc:
+        with transaction.atomic():
+            _record_progress(run_id, _failed(period_ids, exc))
+
+
+def _failed(period_ids: list[int], exc: DatabaseError) -> list[dict]:
+    first_line = (str(exc).splitlines() or [""])[0]
+    problem = f"not stored: {type(exc).__name__}: {first_line}"[:500]
+    rows = Period.objects.filter(pk__in=period_ids).annotate(code=F("contract__code"))
+    return [
+        {"contract": code, "period": label, "problem": problem}
+        for code, label in rows.order_by("pk").values_list("code", "label")
+    ]
+
+
+def _record_progress(run_id: int, problems: list[dict]) -> None:
+    run = PaymentRun.objects.select_for_update().get(pk=run_id)
+    known = {(p["contract"], p["period"]) for p in run.problems}
+    run.problems += [p for p in problems if (p["contract"], p["period"]) not in known]
+    run.failed = len(run.problems)
+    run.done = PaymentCalculation.objects.filter(run=run).count()
+    if run.done + run.failed >= run.total:
+        run.state, run.finished_at = PaymentRun.State.DONE, timezone.now()
+    run.save(update_fields=["problems", "failed", "done", "state", "finished_at"])
 
 
 def payment_runs_start_due(*, today: date) -> list[PaymentRun]:

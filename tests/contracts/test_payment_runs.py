@@ -49,7 +49,7 @@ def test_the_celery_task_reproduces_every_expected_figure(celery_worker, example
     bundle_import(document=doc)
     # when its period is computed by the task on a worker
     for period in Period.objects.all():
-        payment_compute_enqueue(period=period)
+        payment_compute_enqueue(period=period, user=None)  # None: the system, as a run
     calculations = wait_until(lambda: list(PaymentCalculation.objects.all()), timeout=60)
     # then the stored result carries every expected figure
     (calculation,) = calculations

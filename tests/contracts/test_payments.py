@@ -80,11 +80,11 @@ def test_measurements_not_yet_accepted_do_not_count(example):
         call_command("compute_payments", "--contract", "FS-FLOOD-2017-01", "--period", "2026-Q2")
 
 
-def test_recomputing_replaces_an_unapproved_calculation(example):
+def test_recomputing_replaces_a_computed_or_returned_calculation(example):
     bundle_import(document=example("cn-steps"))
     period_ids = list(Period.objects.values_list("pk", flat=True))
     first = payments_compute(period_ids=period_ids, via="command").computed[0]
-    PaymentCalculation.objects.update(state=PaymentCalculation.State.PREPARED)
+    PaymentCalculation.objects.update(state=PaymentCalculation.State.RETURNED)
     Measurement.objects.filter(kpi__code="EFF-1").update(value=Decimal("90"))
 
     payments_compute(period_ids=period_ids, via="task")
@@ -128,7 +128,7 @@ def test_queueing_an_approved_payment_is_refused_before_anything_is_queued(
         django_capture_on_commit_callbacks() as queued,
         pytest.raises(ActionRefused, match="final"),
     ):
-        payment_compute_enqueue(period=calculation.period)
+        payment_compute_enqueue(period=calculation.period, user=people.preparer)
     assert queued == []
 
 
