@@ -83,6 +83,7 @@ class PeriodReviewMixin:
         review = period_review(period=period, user=request.user)
         calculation = review.calculation
         period_actions = workflow.allowed_actions(period, request.user)
+        buttons = payment_buttons(calculation, request.user) if calculation else []
         computing = _computing_since(request, calculation)
         context = {
             **self.admin_site.each_context(request),
@@ -93,7 +94,8 @@ class PeriodReviewMixin:
             "review": review,
             "calculation": calculation,
             "amounts": _amounts(review),
-            "payment_buttons": payment_buttons(calculation, request.user) if calculation else [],
+            "payment_buttons": buttons,
+            "decision_buttons": [b for b in buttons if b != "adjust"],
             "period_actions": period_actions,
             "computing": computing,
             "refresh_seconds": REFRESH_SECONDS,
