@@ -21,6 +21,7 @@ HOME_LINKS = [
         "awaiting=all&state__exact=computed",
     ),
     ("to_approve", _("Payments to approve (prepared by someone else)"), "paymentcalculation", None),
+    ("adjustments", _("Adjustments to approve"), "paymentadjustment", "state__exact=proposed"),
     ("overdue", _("Overdue periods"), "period", "overdue=yes"),
     ("returned", _("Returned items not yet resubmitted"), "measurement", "review=returned"),
 ]
