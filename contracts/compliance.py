@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from portfolio.models import Project
 from portfolio.selectors import city_fiscal_years
 
 from .engine.terms import availability_linked_share
-from .models import Contract, Measurement, Milestone, PaymentCalculation
+from .models import LATE, Contract, Measurement, Milestone, PaymentCalculation, Period
 from .selectors import mechanism_terms_by_contract, terms_in_force
 
 
@@ -31,6 +32,7 @@ class FlagCode(models.TextChoices):
     NO_EVALUATION = "no_evaluation", gettext_lazy("no evaluation for over a year")
     OVERDUE_MILESTONES = "overdue_milestones", gettext_lazy("overdue milestones")
     REVIEW_WAITING = "review_waiting", gettext_lazy("measurements waiting for review")
+    LATE_SUBMISSIONS = "late_submissions", gettext_lazy("periods submitted late")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def compliance_flags(*, contracts: Iterable[Contract], today: date) -> Complianc
     _no_evaluation(flags, contracts, today)
     _overdue_milestones(flags, ids, today)
     _review_waiting(flags, ids, today)
+    _late_submissions(flags, ids, today)
     _city_budget(flags, {c.project.city_id for c in contracts}, today)
     return flags
 
@@ -153,6 +156,31 @@ def _review_waiting(flags: ComplianceFlags, ids: list[int], today: date) -> None
             "days": settings.REVIEW_MAX_DAYS,
         }
         flags.contracts[contract_id].append(Flag(FlagCode.REVIEW_WAITING, "warning", reason))
+
+
+def _late_submissions(flags: ComplianceFlags, ids: list[int], today: date) -> None:
+    """Periods due within the last `EVALUATION_MAX_DAYS` that the enterprise submitted after
+    their due date (accepted all the same; the lateness is recorded)."""
+    since = today - timedelta(days=settings.EVALUATION_MAX_DAYS)
+    late = (
+        Period.objects.filter(LATE, contract__in=ids, due_on__gte=since)
+        .order_by("contract_id", "due_on")
+        .values_list("contract_id", "label", "due_on", "submitted_at")
+    )
+    by_contract: dict[int, list[str]] = {}
+    for contract_id, label, due_on, submitted_at in late:
+        by_contract.setdefault(contract_id, []).append(
+            _("%(period)s, due %(due)s, submitted %(submitted)s")
+            % {
+                "period": label,
+                "due": date_format(due_on),
+                "submitted": date_format(timezone.localdate(submitted_at)),
+            }
+        )
+    for contract_id, periods in by_contract.items():
+        flags.contracts[contract_id].append(
+            Flag(FlagCode.LATE_SUBMISSIONS, "warning", "; ".join(periods))
+        )
 
 
 def _city_budget(flags: ComplianceFlags, city_ids: set[int], today: date) -> None:

@@ -250,7 +250,13 @@ def payment_review(*, calculation) -> dict:
         "decisions": Decision.objects.filter(period_id=calculation.period_id).select_related(
             "user"
         ),
-        "adjustments": calculation.adjustments.select_related("created_by", "decided_by"),
+        # What counts on the payment (approved), and what still waits for a second official.
+        "adjustments": calculation.adjustments.filter(
+            state=PaymentAdjustment.State.APPROVED
+        ).select_related("created_by", "decided_by"),
+        "adjustment_proposals": calculation.adjustments.filter(
+            state=PaymentAdjustment.State.PROPOSED
+        ).select_related("created_by"),
     }
 
 

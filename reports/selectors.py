@@ -139,6 +139,9 @@ def contract_report_document(*, period: Period, language: str) -> dict:
             "starts_on": period.starts_on,
             "ends_on": period.ends_on,
             "state": period.state,
+            "due_on": period.due_on,
+            "submitted_at": _when(period.submitted_at),
+            "submitted_late": period.is_late,
         },
         "evaluation": {
             "submitted_by": submitted,
@@ -321,7 +324,7 @@ class OcdsContractData:
     periods: list[Period]  # in order, each with `calculation_or_none`
     # (period id, KPI code) → the current accepted measurement's value or points.
     measurements: dict[tuple[int, str], Decimal]
-    adjustments: list[PaymentAdjustment]  # of approved or paid payments, oldest first
+    adjustments: list[PaymentAdjustment]  # approved, of approved or paid payments, oldest first
 
 
 def ocds_contracts_data(*, contracts: QuerySet) -> list[OcdsContractData]:
@@ -368,6 +371,7 @@ def ocds_contracts_data(*, contracts: QuerySet) -> list[OcdsContractData]:
         PaymentAdjustment.objects.filter(
             calculation__period__contract_id__in=ids,
             calculation__state__in=PaymentCalculation.FINAL_STATES,
+            state=PaymentAdjustment.State.APPROVED,  # proposed or rejected ones never count
         )
         .select_related("calculation__period")
         .order_by("created_at", "pk")

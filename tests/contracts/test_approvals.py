@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
@@ -135,17 +134,6 @@ def test_an_approved_payment_is_corrected_by_an_adjustment_not_an_edit(people):
 
     assert adjustment.amount == Decimal("-1200.00")
     assert PaymentCalculation.objects.values("payable", "deduction").get() == before
-
-
-@pytest.mark.django_db
-def test_officials_are_told_by_email(people):
-    payment_prepare(calculation=people.calculation, user=people.preparer)
-    # on_commit does not run inside the test transaction: run what it would
-    from contracts.services.notifications import notify_payment_prepared
-
-    notify_payment_prepared(calculation_id=people.calculation.pk)
-    assert mail.outbox[0].to == ["approver@example.gov.cn", "approver2@example.gov.cn"]
-    assert "FS-FLOOD-2017-01 2026-Q2" in mail.outbox[0].subject
 
 
 @pytest.mark.postgres_only

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from contracts.bundles import bundle_import
 from contracts.models import Contract, PaymentCalculation, Period
 from contracts.services.approvals import (
+    adjustment_approve,
     payment_adjust,
     payment_approve,
     payment_mark_paid,
@@ -52,9 +53,12 @@ def pay_everything(contract: Contract) -> None:
         payment_mark_paid(
             calculation=calculation, user=approver, reference="GK-1", paid_on=date(2026, 9, 1)
         )
-    payment_adjust(
+    adjustment = payment_adjust(
         calculation=payments.first(), user=approver, amount=Decimal("-100.50"), reason="复核"
     )
+    # counts once a second official approves it (four eyes)
+    second = person(f"a2-{contract.pk}", "approver", contract.government_party)
+    adjustment_approve(adjustment=adjustment, user=second)
 
 
 # Validation: every contract of the demo and of the shared examples, with zero errors.
