@@ -313,3 +313,19 @@ def test_a_period_run_starts_from_the_admin_and_shows_its_progress(
     assert len(callbacks) == 1
     page = client.get(response["Location"]).content.decode()
     assert ('http-equiv="refresh"' in page) == (run.state == PaymentRun.State.RUNNING)
+
+
+def test_officials_read_an_objects_history_only_within_their_agency(client, people):
+    url = reverse("admin:contracts_paymentcalculation_history", args=[people.calculation.pk])
+    client.force_login(people.preparer)
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="change-history"' in page.content.decode()
+    assert "pghistory" not in client.get(page_of(people.calculation)).content.decode()
+
+    client.force_login(people.other_official)
+    response = client.get(url)
+    assert response.status_code == 302 and 'id="change-history"' not in response.content.decode()
+
+
+def page_of(calculation) -> str:
+    return reverse("admin:contracts_paymentcalculation_change", args=[calculation.pk])
