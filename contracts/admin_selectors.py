@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from contracts import workflow
+from contracts.admin_base import capped_count
 from contracts.engine.errors import EngineInputError
 from contracts.engine.kpi_points import points_for
 from contracts.models import (
@@ -159,20 +160,22 @@ def transition_q(model, action: str, user=None) -> Q:
 
 
 def official_home_counts(*, user, today: date) -> dict[str, int]:
-    """What waits in the official's agency, one COUNT each, by the workflow table:
+    """What waits in the official's agency, one COUNT each (up to COUNT_CAP + 1), by the
+    workflow table:
     measurements to review, payments to prepare, payments to approve (prepared by someone
     else), adjustments to approve (proposed by someone else), overdue periods and returned
     items the enterprise has not resubmitted yet."""
     measurements = Measurement.objects.visible_to(user)
     payments = PaymentCalculation.objects.visible_to(user)
     adjustments = PaymentAdjustment.objects.visible_to(user)
-    return {
-        "to_review": measurements.filter(transition_q(Measurement, "accept")).count(),
-        "to_prepare": payments.filter(transition_q(PaymentCalculation, "prepare", user)).count(),
-        "to_approve": payments.filter(transition_q(PaymentCalculation, "approve", user)).count(),
-        "adjustments": adjustments.filter(transition_q(PaymentAdjustment, "approve", user)).count(),
-        "overdue": Period.objects.visible_to(user)
-        .filter(state=Period.State.OPEN, due_on__lt=today)
-        .count(),
-        "returned": measurements.filter(NOT_RESUBMITTED, is_current=True).count(),
+    waiting = {
+        "to_review": measurements.filter(transition_q(Measurement, "accept")),
+        "to_prepare": payments.filter(transition_q(PaymentCalculation, "prepare", user)),
+        "to_approve": payments.filter(transition_q(PaymentCalculation, "approve", user)),
+        "adjustments": adjustments.filter(transition_q(PaymentAdjustment, "approve", user)),
+        "overdue": Period.objects.visible_to(user).filter(
+            state=Period.State.OPEN, due_on__lt=today
+        ),
+        "returned": measurements.filter(NOT_RESUBMITTED, is_current=True),
     }
+    return {key: capped_count(queryset) for key, queryset in waiting.items()}

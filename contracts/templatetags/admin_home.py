@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.admin_base import is_official
+from contracts.admin_base import COUNT_CAP, is_official
 from contracts.admin_selectors import official_home_counts
 
 register = template.Library()
@@ -60,3 +60,11 @@ def pghistory_pages() -> bool:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, [])
+
+
+@register.filter
+def count_text(count: int) -> str:
+    """A capped count (contracts.admin_base.capped_count) as people read it."""
+    if count > COUNT_CAP:
+        return _("more than %(cap)s") % {"cap": f"{COUNT_CAP:,}"}
+    return f"{count:,}"

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from contracts.models import (
     Decision,
@@ -329,3 +330,15 @@ def test_officials_read_an_objects_history_only_within_their_agency(client, peop
 
 def page_of(calculation) -> str:
     return reverse("admin:contracts_paymentcalculation_change", args=[calculation.pk])
+
+
+def test_lists_and_home_stop_counting_beyond_the_cap(people):
+    from contracts.admin_base import COUNT_CAP, capped_count
+    from contracts.templatetags.admin_home import count_text
+
+    measurements = Measurement.objects.all()
+    assert capped_count(measurements, cap=2) == 3 < measurements.count()
+    assert capped_count(measurements, cap=100) == measurements.count()
+    with translation.override("en"):
+        assert count_text(COUNT_CAP + 1) == "more than 1,000"
+        assert count_text(COUNT_CAP) == "1,000"
