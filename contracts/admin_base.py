@@ -7,13 +7,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.utils.functional import cached_property
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contract
 from contracts.services.approvals import ActionRefused
-from portfolio.models import City, Project
+from portfolio.models import City
 
 
 def is_official(user) -> bool:
@@ -163,9 +164,9 @@ def city_filter(path: str) -> type[admin.SimpleListFilter]:
         parameter_name = "city"
 
         def lookups(self, request, model_admin):
-            # EXISTS per city (a handful) stops at its first visible project, where IN would
+            # EXISTS per city (a handful) stops at its first visible contract, where IN would
             # read every visible project first.
-            visible = Project.objects.visible_to(request.user).filter(city=OuterRef("pk"))
+            visible = Contract.objects.visible_to(request.user).filter(project__city=OuterRef("pk"))
             cities = City.objects.filter(Exists(visible)).order_by("name")
             return list(cities.values_list("pk", "name"))
 
