@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import workflow
 from contracts.engine.grades import GRADE_FLOORS, LOWEST_GRADE
-from contracts.models import Decision, PaymentAdjustment, PaymentCalculation, PaymentRun
+from contracts.models import (
+    Decision,
+    NotificationSent,
+    PaymentAdjustment,
+    PaymentCalculation,
+    PaymentRun,
+)
 from contracts.periods import LABEL_PATTERNS
 from contracts.selectors import payment_review
 from contracts.services import approvals
@@ -390,3 +396,23 @@ class PaymentAdjustmentAdmin(ServiceOnlyAdmin):
     list_filter = ["state", "created_at"]
     search_fields = ["calculation__period__contract__code", "reason"]
     list_select_related = ["calculation__period__contract", "created_by", "decided_by"]
+
+
+@admin.register(NotificationSent)
+class NotificationSentAdmin(admin.ModelAdmin):
+    """Which e-mail went to whom, once (superusers only: recipients span agencies)."""
+
+    list_display = ["sent_at", "event", "recipient"]
+    search_fields = ["event", "recipient"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -77,8 +77,6 @@ class Table:
     model: type[models.Model]
     # The refusal when the state does not fit, with %(state)s and %(needed)s.
     wrong_state: Promise
-    contract_of: Callable[[Any], Any]
-    period_path: str  # from the model to its period, for conditions on the period ("" = self)
     transitions: dict[str, Transition] = field(default_factory=dict)
 
     def state_label(self, state: str) -> str:
@@ -91,6 +89,8 @@ class Table:
 
 
 def _period(obj) -> Period:
+    """The period an object of any table belongs to (a period: itself): its contract says
+    whose side the object is on."""
     if isinstance(obj, Period):
         return obj
     if isinstance(obj, Measurement | PaymentCalculation):
@@ -163,8 +163,6 @@ P, M, C, A = Period.State, Measurement.State, PaymentCalculation.State, PaymentA
 PERIOD = Table(
     model=Period,
     wrong_state=gettext_lazy("The period is %(state)s; this needs it %(needed)s."),
-    contract_of=lambda period: period.contract,
-    period_path="",
     transitions={
         # Drafts may be saved while the period runs; submitting waits until it has ended.
         "save_draft": Transition(
@@ -193,8 +191,6 @@ PERIOD = Table(
 MEASUREMENT = Table(
     model=Measurement,
     wrong_state=gettext_lazy("The measurement is %(state)s; this needs it %(needed)s."),
-    contract_of=lambda m: m.period.contract,
-    period_path="period",
     transitions={
         # A figure first entered in an open period needs no measurement yet: the period's
         # save_draft / submit decide. These two are the changes of an existing figure.
@@ -237,8 +233,6 @@ MEASUREMENT = Table(
 PAYMENT = Table(
     model=PaymentCalculation,
     wrong_state=gettext_lazy("The payment is %(state)s; this needs it %(needed)s."),
-    contract_of=lambda c: _period(c).contract,  # a period itself while not computed
-    period_path="period",
     transitions={
         # The recompute rule: a prepared payment is computed again only after it is returned
         # (which clears its preparation and records why); approved and paid ones never.
@@ -293,8 +287,6 @@ PAYMENT = Table(
 ADJUSTMENT = Table(
     model=PaymentAdjustment,
     wrong_state=gettext_lazy("The adjustment is %(state)s; this needs it %(needed)s."),
-    contract_of=lambda a: a.calculation.period.contract,
-    period_path="calculation__period",
     transitions={
         "approve": Transition(
             frozenset({A.PROPOSED}),
@@ -345,17 +337,18 @@ def transition(model_or_obj, action: str) -> Transition:
     return TABLES[model].transitions[action]
 
 
-def _people_refusal(table: Table, step: Transition, obj, user: User | None) -> str | None:
+def _people_refusal(step: Transition, obj, user: User | None) -> str | None:
     if user is None:
         return None if step.system else _("Your role may not do this.")
-    contract = table.contract_of(obj)
-    if step.roles == ENTERPRISE:
-        if user.role != Role.ENTERPRISE or contract.private_party_id != user.party_id:
+    role = getattr(user, "role", "")  # an anonymous user has none
+    if role not in step.roles:
+        if step.roles == ENTERPRISE:
             return _("Only the contract's enterprise submits its measurements.")
-        return None
-    if user.role not in step.roles:
         return _("Your role may not do this.")
-    if getattr(contract, f"{user.contract_side}_id") != user.party_id:
+    # On their own side of the contract: its agency's officials, its enterprise's staff.
+    if getattr(_period(obj).contract, f"{user.contract_side}_id") != user.party_id:
+        if step.roles == ENTERPRISE:
+            return _("Only the contract's enterprise submits its measurements.")
         return _("This contract belongs to another agency.")
     return None
 
@@ -366,7 +359,7 @@ def refusal(obj, action: str, user: User | None) -> str | None:
     as loaded: the services call it again on the row they have locked."""
     table, obj, state = _resolve(obj, action)
     step = table.transitions[action]
-    if reason := _people_refusal(table, step, obj, user):
+    if reason := _people_refusal(step, obj, user):
         return reason
     if state not in step.sources:
         if step.state_refusal:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import workflow
 from contracts.models import Contract, Period
 from contracts.selectors import (
     contract_periods,
@@ -114,5 +115,7 @@ def _render_period(request, sheet, form: PeriodForm):
             "form": form,
             "preview": preview,
             "today": timezone.localdate(),
+            # Why the period cannot be submitted now (e.g. it has not ended), else None.
+            "submit_refused": workflow.refusal(sheet.period, "submit", request.user),
         },
     )

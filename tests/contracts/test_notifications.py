@@ -11,11 +11,8 @@ from django.urls import reverse
 from contracts.models import Measurement, NotificationSent, Period
 from contracts.services.approvals import payment_adjust, payment_approve, payment_prepare
 from contracts.services.measurements import measurement_return
-from contracts.tasks import (
-    send_payment_prepared,
-    send_submission_reminder,
-    send_submission_reminders,
-)
+from contracts.services.notifications import periods_to_remind
+from contracts.tasks import send_payment_prepared, send_submission_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +39,13 @@ def test_a_bulk_action_in_the_admin_sends_nothing_in_the_request(
     people, client, django_capture_on_commit_callbacks
 ):
     client.force_login(people.preparer)
-    with django_capture_on_commit_callbacks(execute=True) as queued:
+    with django_capture_on_commit_callbacks() as queued:
         response = client.post(
             reverse("admin:contracts_paymentcalculation_changelist"),
             {"action": "prepare_selected", "_selected_action": [people.calculation.pk]},
         )
     assert response.status_code == 302
-    assert len(queued) == 1  # one task per event, sent to the broker
+    assert len(queued) == 1  # one task per event, queued once the transaction commits
     assert mail.outbox == []  # no SMTP call in the request
 
 
@@ -101,13 +98,18 @@ def test_a_reminder_is_sent_once_per_period_and_recipient(people):
         ends_on=today.replace(day=1) - timezone.timedelta(days=1),
         due_on=today + timezone.timedelta(days=3),
     )
-    # when the morning's reminders run on two mornings
-    send_submission_reminder.apply(args=[Period.objects.get().pk]).get()
-    send_submission_reminder.apply(args=[Period.objects.get().pk]).get()
+    period = Period.objects.get()
+    # then it is among the morning's reminders (one task per period)
+    assert periods_to_remind(today=today) == [period.pk]
+    # when the reminder runs on two mornings
+    send_submission_reminder.apply(args=[period.pk]).get()
+    send_submission_reminder.apply(args=[period.pk]).get()
     # then the enterprise was reminded once
     assert [m.to for m in mail.outbox] == [["company@example.gov.cn"]]
-    assert NotificationSent.objects.get().event == f"reminder:period:{Period.objects.get().pk}"
-    assert send_submission_reminders is not None
+    assert NotificationSent.objects.get().event == f"reminder:period:{period.pk}"
+    # and a period submitted meanwhile is not reminded
+    Period.objects.update(state=Period.State.SUBMITTED)
+    assert periods_to_remind(today=today) == []
 
 
 def test_a_proposed_adjustment_is_announced_to_the_other_approvers(people):

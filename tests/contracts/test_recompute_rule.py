@@ -35,6 +35,8 @@ from contracts.services.payments import (
     payment_compute_enqueue,
     payments_compute,
 )
+from contracts.tasks import compute_payment
+from tests.contracts.conftest import person
 
 State = PaymentCalculation.State
 
@@ -127,14 +129,9 @@ def test_the_upsert_refuses_rows_whose_stored_state_forbids_it(people, stored):
 
 
 @pytest.mark.django_db
-def test_an_amount_beyond_the_columns_is_a_visible_problem(example):
+def test_an_amount_beyond_the_columns_is_a_visible_problem(absurd):
     # given a contract whose payment would exceed what the amount columns hold
-    bundle_import(document=example("cn-steps"))
-    version = MechanismVersion.objects.get()
-    definition = version.definition
-    definition["components"][0]["amount"] = "99999999999999999.00"
-    MechanismVersion.objects.filter(pk=version.pk).update(definition=definition)
-    period = Period.objects.get()
+    period = absurd
     # when the task computes it
     outcome = payment_compute(period_id=period.pk, via="task")
     # then nothing is stored and the period says why (the compute endpoint's caller reads it)
@@ -190,3 +187,47 @@ def test_a_final_payment_is_refused_to_the_compute_endpoint(people, english):
     payment_approve(calculation=people.calculation, user=people.approver)
     with pytest.raises(ActionRefused, match="final"):
         payment_compute_enqueue(period=Period.objects.get(), user=people.preparer)
+
+
+@pytest.fixture
+def people_of(db):
+    def official(contract):
+        return person("official", "preparer", contract.government_party)
+
+    return official
+
+
+@pytest.fixture
+def absurd(example):
+    """cn-steps whose payment would exceed what the amount columns hold."""
+    bundle_import(document=example("cn-steps"))
+    version = MechanismVersion.objects.get()
+    definition = version.definition
+    definition["components"][0]["amount"] = "99999999999999999.00"
+    MechanismVersion.objects.filter(pk=version.pk).update(definition=definition)
+    return Period.objects.get()
+
+
+@pytest.mark.django_db
+def test_the_compute_endpoint_leaves_a_problem_the_caller_can_read(absurd, people_of):
+    # given an official of the contract's agency
+    official = people_of(absurd.contract)
+    client = APIClient()
+    client.force_authenticate(official)
+    # when they ask for the computation (202) and the task runs
+    answer = client.post(f"/api/v1/periods/{absurd.pk}/compute/")
+    assert answer.status_code == 202
+    compute_payment.apply(args=[absurd.pk]).get()
+    # then the period they are pointed at says why there is no payment
+    period = client.get(answer.json()["period_url"]).json()
+    assert period["compute_problem"].startswith("amount beyond")
+    assert client.get(answer.json()["status_url"]).json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_run_reports_an_absurd_amount_as_a_problem(absurd):
+    run = PaymentRun.objects.create(label=absurd.label, total=1, state=PaymentRun.State.RUNNING)
+    payment_run_compute_chunk(run_id=run.pk, period_ids=[absurd.pk])
+    run.refresh_from_db()
+    assert (run.failed, run.done, run.state) == (1, 0, PaymentRun.State.DONE)
+    assert run.problems[0]["problem"].startswith("amount beyond")

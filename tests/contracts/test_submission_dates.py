@@ -130,3 +130,18 @@ def test_the_api_marks_a_period_submitted_once_every_kpi_is(people):
     # then the period is submitted, stamped, and late
     period.refresh_from_db()
     assert period.state == Period.State.SUBMITTED and period.is_late
+
+
+def test_the_portal_says_when_the_period_can_be_submitted(people, client):
+    # given a period that ends in three days, its drafts saved
+    period = period_ending(people, timezone.localdate() + timedelta(days=3))
+    client.force_login(people.enterprise)
+    # then its page offers the submit button disabled, with the date it opens
+    page = client.get(reverse("portal:period", args=[period.pk])).content.decode()
+    assert 'disabled aria-describedby="submit-refused"' in page
+    assert "起方可提交" in page
+    # and submitting anyway is refused with the same reason, the drafts kept
+    response = client.post(reverse("portal:period", args=[period.pk]), {"submit": "1"})
+    assert "起方可提交" in response.content.decode()
+    period.refresh_from_db()
+    assert period.state == Period.State.OPEN

@@ -168,3 +168,13 @@ def test_a_return_clears_the_preparation_and_a_reason_is_needed(people, english)
     assert (calculation.state, calculation.prepared_by, calculation.prepared_at) == (
         State.RETURNED, None, None,
     )  # fmt: skip
+
+
+def test_a_period_not_computed_yet_offers_compute_to_its_officials(people):
+    PaymentCalculation.objects.all().delete()
+    period = Period.objects.select_related("contract").get()
+    Period.objects.filter(pk=period.pk).update(state=Period.State.SUBMITTED)
+    period.refresh_from_db()
+    assert "compute" in workflow.allowed_actions(period, people.preparer)
+    assert "compute" not in workflow.allowed_actions(period, people.other_official)
+    assert "compute" not in workflow.allowed_actions(period, people.enterprise)
