@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import connection
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -10,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from portfolio.admin_inputs import CheckedInputsMixin
 
 from . import admin_payments  # noqa: F401 — registers the payment workplace
-from .admin_base import ScopedAdmin, apply_to_each
+from .admin_base import QueueFilter, ScopedAdmin, apply_to_each, city_filter
+from .admin_review import PeriodReviewMixin, review_url
+from .admin_selectors import NOT_RESUBMITTED, transition_q
 from .compliance import FlagCode, compliance_flags
 from .evidence_files import evidence_response
 from .models import (
@@ -24,8 +28,9 @@ from .models import (
     Milestone,
     Period,
 )
-from .selectors import periods_submitted_late
+from .selectors import decimal_text, periods_submitted_late
 from .services.measurements import measurement_accept, measurement_return
+from .services.payments import payment_compute_enqueue
 
 
 class MechanismVersionInline(admin.TabularInline):
@@ -131,7 +136,7 @@ class ContractAdmin(ScopedAdmin):
         ComplianceFilter,
         "frequency",
         "currency",
-        "project__city",
+        city_filter("project__city"),
         "project__sector",
         "project__stage",
     ]
@@ -217,10 +222,23 @@ class KPIAdmin(ScopedAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(ScopedAdmin):
     list_display = ["code", "name", "contract", "due_on", "met_on"]
-    list_filter = ["due_on", "contract__project__city"]
+    list_filter = ["due_on", city_filter("contract__project__city")]
     search_fields = ["code", "name", "contract__code"]
     list_select_related = ["contract"]
     raw_id_fields = ["contract"]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("overdue (open after its due date)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(state=Period.State.OPEN, due_on__lt=timezone.localdate())
+        return queryset
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -235,15 +253,42 @@ class LateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Period)
-class PeriodAdmin(ScopedAdmin):
+class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
     list_display = [
         "contract", "label", "starts_on", "ends_on", "due_on", "state", "submitted_at", "late",
+        "review",
     ]  # fmt: skip
-    list_filter = ["state", LateFilter, "contract__frequency", "contract__project__city"]
+    list_filter = [
+        "state", OverdueFilter, LateFilter, "contract__frequency",
+        city_filter("contract__project__city"),
+    ]  # fmt: skip
     search_fields = ["label", "contract__code", "contract__private_party__name"]
     list_select_related = ["contract"]
     raw_id_fields = ["contract"]
     inlines = [MeasurementInline, AvailabilityFailureInline, DeductionEventInline]
+    actions = ["compute_selected"]
+
+    def get_urls(self):
+        return [*self.review_urls(), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Officials read a period on its review page; superusers edit it here."""
+        if not request.user.is_superuser and str(object_id).isdigit():
+            return HttpResponseRedirect(review_url(int(object_id)))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("review"))
+    def review(self, period: Period) -> str:
+        return format_html('<a href="{}">{}</a>', review_url(period.pk), _("review"))
+
+    @admin.action(description=_("Compute the payments of the selected periods"))
+    def compute_selected(self, request, queryset):
+        """On the workers, once this request commits; a final payment is refused here."""
+        apply_to_each(
+            self, request, queryset.select_related("contract"),
+            lambda p: payment_compute_enqueue(period=p, user=request.user),
+            _("Sent to be computed (the payments list shows them once stored)"),
+        )  # fmt: skip
 
     @admin.display(description=_("late"), boolean=True)
     def late(self, period: Period) -> bool:
@@ -254,24 +299,55 @@ class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("reason"), required=False)
 
 
+class ReviewQueueFilter(QueueFilter):
+    """Officials' measurement list opens on what waits for review."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", _("submitted, awaiting review")),
+            ("returned", _("returned, not yet resubmitted")),
+            ("all", _("all revisions")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.chosen == "waiting":
+            return queryset.filter(transition_q(Measurement, "accept"))
+        if self.chosen == "returned":
+            return queryset.filter(NOT_RESUBMITTED, is_current=True)
+        return queryset
+
+
 @admin.register(Measurement)
 class MeasurementAdmin(ScopedAdmin):
     list_display = [
-        "period", "kpi", "revision", "is_current", "value", "points", "state", "submitted_by",
-        "reviewed_by",
+        "period", "kpi", "revision", "is_current", "figure", "state", "submitted_by_name",
+        "reviewed_by_name", "review",
     ]  # fmt: skip
     list_filter = [
+        ReviewQueueFilter,
         "state",
         "source",
         "is_current",
         "kpi__dimension",
-        "period__contract__project__city",
+        city_filter("period__contract__project__city"),
     ]
     search_fields = ["period__contract__code", "period__label", "kpi__code", "kpi__name"]
     list_select_related = ["period__contract", "kpi", "submitted_by", "reviewed_by"]
     raw_id_fields = ["period", "kpi", "submitted_by", "reviewed_by"]
     actions = ["accept_selected", "return_selected"]
     action_form = ReasonActionForm
+
+    @admin.display(description=_("value or points"))
+    def figure(self, measurement: Measurement) -> str:
+        number = measurement.points if measurement.points is not None else measurement.value
+        return "—" if number is None else decimal_text(number)
+
+    @admin.display(description=_("review"))
+    def review(self, measurement: Measurement) -> str:
+        return format_html('<a href="{}">{}</a>', review_url(measurement.period_id), _("period"))
 
     @admin.action(description=_("Accept the selected measurements"))
     def accept_selected(self, request, queryset):
@@ -358,3 +434,11 @@ class EvidenceAdmin(ScopedAdmin):
     def download(self, evidence: Evidence) -> str:
         url = reverse("admin:contracts_evidence_download", args=[evidence.pk])
         return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+if connection.vendor != "postgresql":
+    # pghistory's Events pages query with PostgreSQL's JSON operators (a 500 elsewhere); the
+    # events are recorded by PostgreSQL triggers only anyway.
+    from pghistory.models import Events
+
+    admin.site.unregister(Events)

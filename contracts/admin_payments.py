@@ -7,12 +7,16 @@ for many payments at once from the list."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from contracts import workflow
+from contracts.engine.grades import GRADE_FLOORS, LOWEST_GRADE
 from contracts.models import (
     Contract,
     Decision,
@@ -21,29 +25,40 @@ from contracts.models import (
     PaymentCalculation,
     PaymentRun,
 )
-from contracts.selectors import payment_review, payments_awaiting
+from contracts.periods import LABEL_PATTERNS
+from contracts.selectors import payment_review
 from contracts.services import approvals
+from contracts.services.payment_runs import payment_run_start
 from contracts.workflow import ActionRefused
 from portfolio.models import Project
+from portfolio.money import money_text
 from reports.admin import report_message
 from reports.selectors import period_reports
 from reports.services import ReportRefused, may_write_texts, report_request, report_texts_update
 
-from .admin_base import ServiceOnlyAdmin, apply_to_each
+from .admin_base import (
+    CappedPaginator,
+    QueueFilter,
+    ServiceOnlyAdmin,
+    apply_to_each,
+    city_filter,
+)
+from .admin_messages import action_message
+from .admin_review import REFRESH_SECONDS, review_url
 
-State = PaymentCalculation.State
 
+class AwaitingMyActionFilter(QueueFilter):
+    """Officials' payment list opens on what waits for them; "all" shows every payment."""
 
-class AwaitingMyActionFilter(admin.SimpleListFilter):
     title = _("my queue")
     parameter_name = "awaiting"
 
     def lookups(self, request, model_admin):
-        return [("me", _("awaiting my action"))]
+        return [("me", _("awaiting my action")), ("all", _("all payments"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "me":
-            return payments_awaiting(user=request.user, queryset=queryset)
+        if self.chosen == "me":
+            return workflow.awaiting(queryset, request.user)
         return queryset
 
 
@@ -63,6 +78,20 @@ class ProjectFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(period__contract__project__code=self.value())
         return queryset
+
+
+class GradeFilter(admin.SimpleListFilter):
+    """The MoF grades, listed from the engine (not read back from 100,000 rows)."""
+
+    title = _("grade")
+    parameter_name = "grade"
+
+    def lookups(self, request, model_admin):
+        grades = [grade for _floor, grade in GRADE_FLOORS] + [LOWEST_GRADE]
+        return [(grade, grade) for grade in grades]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(grade=self.value()) if self.value() else queryset
 
 
 class ReportTextsForm(forms.Form):
@@ -116,22 +145,80 @@ class PaymentRunAdmin(ServiceOnlyAdmin):
             run.problems = [p for p in run.problems if p.get("contract") in visible]
         return run
 
+    change_list_template = "admin/contracts/paymentrun/change_list.html"
+
     @admin.display(description=_("progress"))
     def progress(self, run: PaymentRun) -> str:
         finished = run.done + run.failed
         return f"{finished}/{run.total} ({100 * finished // run.total if run.total else 100}%)"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("start/", view(self.start_view), name="payment_run_start"),
+            path("<int:pk>/progress/", view(self.progress_view), name="payment_run_progress"),
+            *super().get_urls(),
+        ]
+
+    def start_view(self, request: HttpRequest):
+        """A period run for one label, started by an official; its progress page follows."""
+        if not self.has_view_permission(request) or not (
+            request.user.is_superuser or request.user.role in ("preparer", "approver")
+        ):
+            raise PermissionDenied
+        form = PaymentRunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run = payment_run_start(label=form.cleaned_data["label"], user=request.user)
+            return HttpResponseRedirect(reverse("admin:payment_run_progress", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Start a period run"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/contracts/paymentrun/start.html", context)
+
+    def progress_view(self, request: HttpRequest, pk: int):
+        """The run's progress; the page refreshes itself until the run is done."""
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        finished = run.done + run.failed
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Period run %(label)s") % {"label": run.label},
+            "run": run,
+            "running": run.state == PaymentRun.State.RUNNING,
+            "percent": 100 * finished // run.total if run.total else 100,
+            "refresh_seconds": REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "admin/contracts/paymentrun/progress.html", context)
+
+
+class PaymentRunForm(forms.Form):
+    label = forms.CharField(
+        label=_("period label"),
+        max_length=7,
+        help_text=_("2026, 2026-Q1 or 2026-03: every contract period with this label"),
+    )
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if not any(pattern.match(label) for pattern in LABEL_PATTERNS.values()):
+            raise forms.ValidationError(_("Write the label as 2026, 2026-Q1 or 2026-03."))
+        return label
 
 
 @admin.register(PaymentCalculation)
 class PaymentCalculationAdmin(ServiceOnlyAdmin):
     change_form_template = "admin/contracts/paymentcalculation/change_form.html"
     list_display = [
-        "contract", "period_label", "enterprise", "state", "grade", "payable", "prepared_by",
-        "approved_by",
+        "contract", "period_label", "enterprise", "state", "grade", "payable_text",
+        "prepared_by_name", "approved_by_name",
     ]  # fmt: skip
     list_filter = [
-        AwaitingMyActionFilter, "state", "period__contract__project__city", ProjectFilter,
-        "period__label", "grade",
+        AwaitingMyActionFilter, "state", city_filter("period__contract__project__city"),
+        ProjectFilter,
+        "period__label", GradeFilter,
     ]  # fmt: skip
     search_fields = [
         "period__contract__code", "period__contract__private_party__name",
@@ -147,8 +234,20 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     ]  # fmt: skip
     fields = readonly_fields
 
+    # 50 rows a page, counted up to COUNT_CAP: at 100,000 payments rendering rows and counting
+    # over the scoped join are where the list's time goes.
+    list_per_page = 50
+    paginator = CappedPaginator
+
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)  # the page, read-only, with buttons
+
+    def get_queryset(self, request: HttpRequest):
+        """The list never shows a calculation's inputs and result: not read for its rows."""
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            queryset = queryset.defer("inputs", "result")
+        return queryset
 
     @admin.display(description=_("contract"), ordering="period__contract__code")
     def contract(self, calculation: PaymentCalculation) -> str:
@@ -157,6 +256,10 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
     @admin.display(description=_("period"), ordering="period__starts_on")
     def period_label(self, calculation: PaymentCalculation) -> str:
         return calculation.period.label
+
+    @admin.display(description=_("payable"), ordering="payable")
+    def payable_text(self, calculation: PaymentCalculation) -> str:
+        return money_text(calculation.payable)
 
     @admin.display(description=_("enterprise"), ordering="period__contract__private_party__name")
     def enterprise(self, calculation: PaymentCalculation) -> str:
@@ -204,8 +307,14 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
 
     def decide(self, request: HttpRequest, pk: int, action: str):
         """The buttons of the payment page post here."""
-        calculation = get_object_or_404(self.get_queryset(request), pk=pk)
+        calculation = get_object_or_404(
+            self.get_queryset(request).select_related("period__contract"), pk=pk
+        )
         back = reverse("admin:contracts_paymentcalculation_change", args=[pk])
+        # The period review page posts here too and wants to come back to itself.
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            back = next_url
         if request.method != "POST":
             return HttpResponseRedirect(back)
         data, user = request.POST, request.user
@@ -230,10 +339,10 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             return HttpResponseRedirect(back)
         try:
             decisions[action]()
-        except ActionRefused as exc:
+        except (ActionRefused, ValueError) as exc:  # ValueError: a paid-on date not a date
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, _("Done."), messages.SUCCESS)
+            self.message_user(request, action_message(action, calculation), messages.SUCCESS)
         return HttpResponseRedirect(back)
 
     def report(self, request: HttpRequest, pk: int, language: str):
@@ -271,7 +380,8 @@ class PaymentCalculationAdmin(ServiceOnlyAdmin):
             **payment_review(calculation=calculation),
             "calculation": calculation,
             "contract": calculation.period.contract,
-            "actions_allowed": _actions_allowed(calculation, user),
+            "actions_allowed": payment_buttons(calculation, user),
+            "review_url": review_url(calculation.period_id),
             "reports": _reports_with_forms(calculation),
             "may_write_texts": may_write_texts(user, calculation.period.contract),
             **(extra_context or {}),
@@ -295,14 +405,14 @@ def _reports_with_forms(calculation: PaymentCalculation) -> list[dict]:
     return items
 
 
-# The decisions the payment page has buttons for (compute and adjust: the admin's own pages).
-PAGE_BUTTONS = ("prepare", "approve", "return", "mark_paid")
+# The decisions the payment page and the review page offer as buttons.
+DECISIONS = ("prepare", "approve", "return", "mark_paid", "adjust")
 
 
-def _actions_allowed(calculation: PaymentCalculation, user) -> list[str]:
-    """The buttons to show, from the workflow table; the services check again when one is
-    pressed."""
-    return [a for a in workflow.allowed_actions(calculation, user) if a in PAGE_BUTTONS]
+def payment_buttons(calculation: PaymentCalculation, user) -> list[str]:
+    """The buttons to show: what the workflow table allows this official now (the services
+    check the same table again when one is pressed)."""
+    return [a for a in workflow.allowed_actions(calculation, user) if a in DECISIONS]
 
 
 @admin.register(Decision)

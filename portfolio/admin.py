@@ -2,8 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from contracts.admin_base import ScopedAdmin, city_filter
+
 from .admin_inputs import CheckedInputsMixin
 from .models import City, CityBudget, Party, Project, User
+
+# Cities, parties and projects are read by officials too (scoped: those of their agency's
+# contracts), so that what a contract page links to opens; superusers edit them.
 
 
 class CityBudgetInline(CheckedInputsMixin, admin.TabularInline):
@@ -12,11 +17,17 @@ class CityBudgetInline(CheckedInputsMixin, admin.TabularInline):
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(ScopedAdmin):
     list_display = ["name", "name_en", "province"]
     search_fields = ["name", "name_en", "province"]
     list_filter = ["province"]
     inlines = [CityBudgetInline]
+
+    def get_queryset(self, request):
+        if request.user.is_superuser:
+            return City.objects.all()
+        visible = Project.objects.visible_to(request.user).values("city_id")
+        return City.objects.filter(pk__in=visible)
 
 
 @admin.register(CityBudget)
@@ -27,16 +38,16 @@ class CityBudgetAdmin(CheckedInputsMixin, admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(ScopedAdmin):
     list_display = ["name", "kind", "credit_code"]
     list_filter = ["kind"]
     search_fields = ["name", "credit_code"]
 
 
 @admin.register(Project)
-class ProjectAdmin(CheckedInputsMixin, admin.ModelAdmin):
+class ProjectAdmin(ScopedAdmin):
     list_display = ["code", "name", "city", "sector", "stage", "operation_mode", "total_investment"]
-    list_filter = ["city", "sector", "stage", "return_mechanism", "operation_mode"]
+    list_filter = [city_filter("city"), "sector", "stage", "return_mechanism", "operation_mode"]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["city"]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
@@ -16,6 +16,9 @@ handler404 = "portfolio.views.not_found"
 admin.site.site_header = _("PPP smart-city portfolio")
 admin.site.site_title = _("PPP portfolio")
 admin.site.index_title = _("Workplace")
+# "View site": the portfolio dashboard (the start page "/" would send an official straight
+# back to the admin).
+admin.site.site_url = reverse_lazy("dashboard:index")
 
 urlpatterns = [
     path("", home, name="home"),

@@ -16,5 +16,7 @@ def figure(measurement) -> str:
     return decimal_text(number)
 
 
-# Thousands grouped by commas, two places: 3,552,000.00 (as on Chinese invoices too).
-register.filter("money", money_text)
+@register.filter
+def money(amount) -> str:
+    """Thousands grouped by commas, two places: 3,552,000.00 (portfolio.money); "" for none."""
+    return "" if amount is None or amount == "" else money_text(amount)

@@ -12,6 +12,7 @@ from contracts.models import PaymentCalculation
 from contracts.selectors import payment_review, payments_awaiting
 from portfolio.demo_seed import demo_seed
 from portfolio.models import User
+from portfolio.money import money_text
 from tests.browser.pages import screenshot
 
 TODAY = date(2026, 11, 23)
@@ -77,8 +78,8 @@ def test_a_preparer_and_an_approver_decide_a_payment_in_the_browser(
     for row in kpi_rows:
         expect(kpi_table).to_contain_text(f"{row['code']} {row['name']}")
     amounts = page.locator(".payment-review table:not(:has(thead)):has(tr.total)")
-    expect(amounts).to_contain_text(str(payment.full_amount))
-    expect(amounts.locator("tr.total")).to_contain_text(str(payment.payable))
+    expect(amounts).to_contain_text(money_text(payment.full_amount))  # 3,552,000.00
+    expect(amounts.locator("tr.total")).to_contain_text(money_text(payment.payable))
 
     # when they prepare it
     press(page, "prepare")

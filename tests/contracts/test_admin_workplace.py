@@ -48,7 +48,7 @@ def test_the_payment_page_shows_what_to_check_and_the_allowed_buttons(client, pe
 
     assert "内涝监测站点在线率" in page and "95.5" in page  # KPI table: name and actual
     assert "在线率报表.pdf" in page  # evidence, with its download link
-    assert "3552000.00" in page and "198000.00" in page  # amounts
+    assert "3,552,000.00" in page and "198,000.00" in page  # amounts, grouped
     assert decide_url(people.calculation, "prepare") in page
     assert decide_url(people.calculation, "approve") not in page
 
@@ -106,9 +106,9 @@ def test_bulk_approve_applies_the_checks_row_by_row(client):
     PaymentCalculation.objects.filter(pk=second.pk).update(prepared_by=approver_a)  # A prepared it
     client.force_login(approver_a)
 
-    # when A approves all three at once
+    # when A approves all three at once (from the list of all payments: it opens on A's queue)
     response = client.post(
-        reverse("admin:contracts_paymentcalculation_changelist"),
+        reverse("admin:contracts_paymentcalculation_changelist") + "?awaiting=all",
         {"action": "approve_selected", "_selected_action": [first.pk, second.pk, third.pk]},
         follow=True,
     )
@@ -118,7 +118,7 @@ def test_bulk_approve_applies_the_checks_row_by_row(client):
     assert states == {first.pk: State.APPROVED, second.pk: State.PREPARED, third.pk: State.COMPUTED}
     page = response.content.decode()
     assert "须由另一名审批人审批" in page  # four eyes, in the default language
-    assert "此操作要求状态为" in page  # the computed one is not prepared yet
+    assert page.count('<li class="error">') == 2  # and the computed one, not prepared yet
 
 
 def test_the_queue_shows_what_awaits_me(client, people):

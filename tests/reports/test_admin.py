@@ -10,7 +10,8 @@ from reports.models import Report
 pytestmark = pytest.mark.django_db
 
 TEXTS = {"findings": "监测数据上报延迟偏高。", "recommendations": "加强站点巡检。"}
-PAYMENTS = "/admin/contracts/paymentcalculation/"
+# The list of all payments (for officials it opens on their queue, "awaiting my action").
+PAYMENTS = "/admin/contracts/paymentcalculation/?awaiting=all"
 
 
 def page_url(calculation) -> str:
