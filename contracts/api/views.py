@@ -38,6 +38,7 @@ from contracts.services.approvals import ActionRefused
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import UploadRejected
+from portfolio.access import require_second_factor
 from portfolio.api.pagination import CountedRows
 
 from . import serializers as s
@@ -51,7 +52,10 @@ class IsOfficial(permissions.BasePermission):
     message = "Officials only."
 
     def has_permission(self, request, view):
-        return request.user.is_authenticated and request.user.role in OFFICIAL_ROLES
+        if not (request.user.is_authenticated and request.user.role in OFFICIAL_ROLES):
+            return False
+        require_second_factor(request)  # every official action: OTP-verified sessions only
+        return True
 
 
 class IsEnterprise(permissions.BasePermission):
