@@ -51,7 +51,8 @@ def test_an_official_needs_the_totp_code_before_a_payment_decision(
     page.click(".login-form button[type=submit]")
 
     # then they are asked for the code instead of seeing the payment
-    expect(page).to_have_url(f"{live_server.url}/accounts/two-factor/?next={payment_page.replace('/', '%2F')}")
+    asked = f"/accounts/two-factor/?next={payment_page.replace('/', '%2F')}"
+    expect(page).to_have_url(f"{live_server.url}{asked}")
     expect(page.locator("#id_code")).to_be_visible()
     screenshot(page, "two-factor-code.png")
 
