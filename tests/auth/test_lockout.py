@@ -62,14 +62,17 @@ def test_ten_wrong_passwords_lock_the_account_on_every_login_path(people, login,
     assert "_auth_user_id" not in client.session
 
 
-def test_the_api_answers_the_lockout_as_json(people, english):
+def test_the_api_answers_the_lockout_as_json(people):
     for _ in range(10):
         token_login(None, "wrong")
-    locked = token_login(None, "pw")
+    locked = APIClient().post(
+        "/api/v1/auth/token/", {"username": "preparer", "password": "pw"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert locked.status_code == 429
     assert locked.json() == {
         "detail": "Too many failed logins: this account is locked for 30 minutes."
     }
+    assert token_login(None, "pw").json()["detail"] == "登录失败次数过多：该账户已锁定 30 分钟。"
 
 
 def test_one_path_locks_the_others_too(people):

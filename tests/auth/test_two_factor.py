@@ -43,13 +43,13 @@ def test_an_official_without_the_second_factor_cannot_use_the_admin(people, two_
     assert answer.status_code == 200 and 'name="code"' in answer.content.decode()
 
 
-def test_a_payment_decision_without_the_second_factor_is_refused(people, two_factor_on, english):
+def test_a_payment_decision_without_the_second_factor_is_refused(people, two_factor_on):
     device = enrolled(people.preparer)
     client = password_only("preparer")
 
     refused = prepare(client, people)
     assert refused.status_code == 403
-    assert "Two-factor authentication required" in refused.json()["detail"]
+    assert refused.json()["detail"].startswith("需要两步验证")
     people.calculation.refresh_from_db()
     assert people.calculation.state == "computed"
 
@@ -69,10 +69,10 @@ def test_a_payment_decision_without_the_second_factor_is_refused(people, two_fac
     assert people.calculation.state == "prepared"
 
 
-def test_a_wrong_code_does_not_verify(people, two_factor_on, english):
+def test_a_wrong_code_does_not_verify(people, two_factor_on):
     enrolled(people.preparer)
     client = password_only("preparer")
-    answer = client.post("/accounts/two-factor/", {"code": "000000"})
+    answer = client.post("/accounts/two-factor/", {"code": "000000"}, HTTP_ACCEPT_LANGUAGE="en")
     assert (
         answer.status_code == 200
         and "This code is wrong or has expired." in answer.content.decode()
