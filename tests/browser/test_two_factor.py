@@ -3,6 +3,8 @@ preparer logs in with the password, is asked for the code, and a payment decisio
 before giving it is refused; with the code from the authenticator (TOTP) the same session
 prepares the payment in the admin. No page breaks the Content-Security-Policy."""
 
+import re
+
 from django.conf import settings as django_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
@@ -77,6 +79,16 @@ def test_an_official_needs_the_totp_code_before_a_payment_decision(
     assert payment.state == PaymentCalculation.State.PREPARED
     assert payment.prepared_by == preparer
     assert violations == []
+
+    # and an official with no authenticator yet is shown how to enrol one
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "gov_approver")
+    page.fill("#id_password", django_settings.DEMO_PASSWORD)
+    page.click(".login-form button[type=submit]")
+    expect(page.locator(".two-factor-setup svg")).to_be_visible()
+    expect(page.locator("#totp-secret")).to_have_text(re.compile(r"^[A-Z2-7]{32}$"))
+    screenshot(page, "two-factor-setup.png")
 
 
 def test_the_portal_dashboard_and_api_docs_keep_to_the_policy(
