@@ -24,9 +24,18 @@ run: install
 	@echo "  API:       http://$(HOST)/api/v1/  (docs: /api/docs/)"
 	@echo "  Demo logins (password: $$($(PY) -c 'from portfolio.settings import base; print(base.DEMO_PASSWORD)')):"
 	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
+	@if [ "$$($(PY) -c 'from portfolio.settings import base; print(base.OFFICIALS_REQUIRE_2FA)')" = True ]; then \
+	  echo "  Two-factor authentication for officials is ON: after the password, officials"; \
+	  echo "    enrol an authenticator app (TOTP) at http://$(HOST)/accounts/two-factor/"; \
+	else \
+	  echo "  Two-factor authentication for officials is OFF in this demo (production: on)."; \
+	  echo "    Try it: OFFICIALS_REQUIRE_2FA=true make run"; \
+	fi
+	@echo "  Logins: 10 wrong passwords lock an account for 30 minutes."
 	@echo "  Ctrl-C stops the web server and the worker."
 	@echo
-	@$(VENV)/bin/celery -A portfolio worker --beat --schedule=var/celerybeat-schedule \
+	@DJANGO_SETTINGS_MODULE=portfolio.settings.local \
+	  $(VENV)/bin/celery -A portfolio worker --beat --schedule=var/celerybeat-schedule \
 	  --queues=celery,reports --max-tasks-per-child=50 \
 	  --loglevel=INFO --concurrency=2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
@@ -40,8 +49,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The Celery app defaults to the production settings (as portfolio.wsgi does): name local here.
 worker: install
-	$(VENV)/bin/celery -A portfolio worker --queues=celery,reports --loglevel=INFO
+	DJANGO_SETTINGS_MODULE=portfolio.settings.local $(VENV)/bin/celery -A portfolio worker --queues=celery,reports --loglevel=INFO
 
 install: $(VENV)/.installed
 

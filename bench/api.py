@@ -61,7 +61,7 @@ def build(contracts: int) -> None:
 
 
 def auditor_token() -> str:
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from portfolio.models import Party, User
 
@@ -69,7 +69,7 @@ def auditor_token() -> str:
     user, _ = User.objects.get_or_create(
         username="bench_auditor", defaults={"role": "auditor", "party": party}
     )
-    return Token.objects.get_or_create(user=user)[0].key
+    return AuthToken.objects.create(user=user)[1]  # stored hashed: a new one each run
 
 
 def free_port() -> int:
@@ -85,6 +85,8 @@ def gunicorn_start(port: int) -> subprocess.Popen:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": DATABASE_URL,
+        # Required by the production settings; these GETs enqueue nothing.
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
     }
     command = [
         str(Path(sys.executable).with_name("gunicorn")),

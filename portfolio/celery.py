@@ -1,11 +1,16 @@
-"""The Celery app: `celery -A portfolio worker` starts a worker."""
+"""The Celery app: `celery -A portfolio worker` starts a worker.
+
+Without DJANGO_SETTINGS_MODULE it runs the production settings, like portfolio.wsgi and
+portfolio.asgi: this module is imported first whenever the `portfolio` package is (its
+__init__ loads the app), so a local default here would win over theirs. `make run` and the
+tests name their settings; manage.py defaults to local (the developer's command)."""
 
 import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings.production")
 
 app = Celery("portfolio")
 app.config_from_object("django.conf:settings", namespace="CELERY")

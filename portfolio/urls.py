@@ -6,9 +6,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 
+from portfolio import accounts
 from portfolio.views import home
 
 handler404 = "portfolio.views.not_found"
@@ -22,6 +23,8 @@ admin.site.site_url = reverse_lazy("dashboard:index")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", accounts.two_factor, name="two-factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("portfolio/", include("portfolio.dashboard.urls")),
     path("portal/", include("contracts.portal.urls")),
@@ -29,7 +32,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("portfolio.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Public, as documented: the schema, Swagger UI (its script served apart: CSP) and ReDoc.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("portfolio/favicon.svg"), permanent=True)),

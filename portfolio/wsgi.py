@@ -1,7 +1,10 @@
+"""The WSGI application. Without DJANGO_SETTINGS_MODULE: the production settings, which
+refuse to start without their required variables (never the local ones)."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings.production")
+
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

@@ -84,3 +84,11 @@ def media(settings):
     settings.MEDIA_ROOT = root
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with empty throttle counts (the cache outlives a test's rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()

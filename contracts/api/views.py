@@ -41,6 +41,7 @@ from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import EVIDENCE_CONTENT_TYPES, UploadRejected
 from contracts.workflow import ActionRefused
+from portfolio.access import require_second_factor
 from portfolio.api.exports import ExportableListMixin
 from portfolio.api.pagination import CountedRows
 from portfolio.api.parsers import JSONBodyRefused
@@ -56,7 +57,10 @@ class IsOfficial(permissions.BasePermission):
     message = gettext_lazy("Officials only.")
 
     def has_permission(self, request, view):
-        return request.user.is_authenticated and request.user.role in OFFICIAL_ROLES
+        if not (request.user.is_authenticated and request.user.role in OFFICIAL_ROLES):
+            return False
+        require_second_factor(request)  # every official action: OTP-verified sessions only
+        return True
 
 
 class IsEnterprise(permissions.BasePermission):

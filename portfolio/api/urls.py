@@ -1,21 +1,12 @@
 """API v1: one router for every app's viewsets."""
 
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from contracts.api import views as contracts
+from portfolio.api import auth
 from portfolio.api import views as portfolio
 from reports import api as reports
-
-
-class ThrottledObtainAuthToken(ObtainAuthToken):
-    """POST username and password, get the user's token (throttled: scope `auth`)."""
-
-    throttle_classes = [ScopedRateThrottle]  # DRF's view has none by default
-    throttle_scope = "auth"
-
 
 router = DefaultRouter()
 router.register("cities", portfolio.CityViewSet, basename="city")
@@ -29,7 +20,9 @@ router.register("payments", contracts.PaymentViewSet, basename="payment")
 router.register("reports", reports.ReportViewSet, basename="report")
 
 urlpatterns = [
-    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", auth.TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", auth.TokenLogoutView.as_view(), name="api-logout"),
+    path("auth/logoutall/", auth.TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("bundles/", contracts.BundleView.as_view(), name="bundle-import"),
     path("ocds/releases/", reports.OcdsReleasesView.as_view(), name="ocds-releases"),
     *router.urls,

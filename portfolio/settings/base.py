@@ -4,11 +4,13 @@ Everything that differs between machines comes from environment variables.
 """
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -24,14 +26,19 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(","
 
 INSTALLED_APPS = [
     "pghistory.admin",  # before django.contrib.admin: its templates add "Events" links
-    "django.contrib.admin",
+    "portfolio.admin_apps.PortfolioAdminConfig",  # django.contrib.admin with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -44,13 +51,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portfolio.access.SessionExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portfolio.urls"
@@ -115,6 +127,76 @@ JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", str(10 * 1024 * 1024)))
 JSON_MAX_DEPTH = 32
 JSON_MAX_INT_DIGITS = 32
 
+# Login defences (django-axes): every authenticate() call — /accounts/login/, /admin/login/,
+# the API token endpoint — counts failures per username in the database (shared by every
+# process); LOGIN_FAILURE_LIMIT wrong passwords lock the account for LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+# Per account, and per client address (against one password tried on many accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_VERBOSE = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portfolio.access.client_ip"
+AXES_LOCKOUT_CALLABLE = "portfolio.access.lockout_response"
+# Proxies in front of the site that append to X-Forwarded-For (0: trust none, use
+# REMOTE_ADDR). Used for the lockout's logs and the API throttles alike.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Two-factor authentication (django-otp, TOTP with recovery codes) for officials and
+# superusers: the admin and the API's official actions need an OTP-verified session.
+OFFICIALS_REQUIRE_2FA = env_bool("OFFICIALS_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "PPP portfolio"
+# Officials' sessions end after this many hours without a request; everyone else's this
+# many hours after login.
+SESSION_OFFICIAL_HOURS = float(os.environ.get("SESSION_OFFICIAL_HOURS", "8"))
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_HOURS", "12")) * 3600)
+
+
+def cache_settings(url: str | None, folder: Path) -> dict:
+    """The cache shared by every process (API throttles): Redis from `DJANGO_CACHE_URL`,
+    else files under `folder` (one machine, several processes)."""
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// URL")
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(folder),
+        }
+    }
+
+
+CACHES = cache_settings(os.environ.get("DJANGO_CACHE_URL"), BASE_DIR / "var" / "cache")
+
+# Content-Security-Policy (django-csp). Scripts only from the site itself (Swagger UI and
+# ReDoc ship with it: drf-spectacular-sidecar). Styles allow inline ones: the admin's
+# templates, Swagger UI and ReDoc use style attributes and blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        # ReDoc renders in a web worker it starts from a blob.
+        "worker-src": [SELF, "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portfolio.api.parsers.LimitedJSONParser",
@@ -122,7 +204,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -136,6 +218,16 @@ REST_FRAMEWORK = {
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "portfolio.api.exceptions.api_exception_handler",
+    # Throttles count per client address: REMOTE_ADDR unless proxies are trusted.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+# API tokens (django-rest-knox): stored as a hash, expire after API_TOKEN_HOURS, revoked by
+# the user (POST /api/v1/auth/logout/, /logoutall/) or by an administrator (admin: Auth tokens).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", "10"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "USER_SERIALIZER": None,
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PPP smart-city portfolio API",

@@ -34,3 +34,7 @@ elif CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
         BASE_DIR / "var" / "test-celery-broker"
     )
+
+# Throttle counts per test process (cleared before each test: tests/conftest.py); the
+# shared file or Redis cache of the other settings is checked in tests/auth/.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -30,7 +30,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from contracts.bundles import bundle_import
@@ -241,7 +241,7 @@ def cast_create() -> SimpleNamespace:
             users["other_official"],
         ),
     }
-    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+    tokens = {role: AuthToken.objects.create(user=user)[1] for role, user in users.items()}
     return SimpleNamespace(sides=sides, tokens=tokens)
 
 

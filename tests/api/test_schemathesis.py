@@ -26,7 +26,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
@@ -87,7 +87,7 @@ def demo_tokens(django_db_setup, django_db_blocker, tmp_path_factory):
             EXISTING.update(existing_ids())
             users = USERS
             yield {
-                name: Token.objects.create(user=User.objects.get(username=name)).key
+                name: AuthToken.objects.create(user=User.objects.get(username=name))[1]
                 for name in users
             }
             transaction.set_rollback(True)
