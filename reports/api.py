@@ -84,7 +84,9 @@ class ReportRequestSerializer(serializers.Serializer):
             )
         pair = ("contract", "period") if contract_part else ("city", "year")
         missing = {
-            name: ["required with " + " and ".join(pair)] for name in pair if name not in data
+            name: [_("required with %(fields)s") % {"fields": " + ".join(pair)}]
+            for name in pair
+            if name not in data
         }
         if missing:
             raise serializers.ValidationError(missing)
