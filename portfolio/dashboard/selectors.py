@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from pypinyin import lazy_pinyin
 
 from contracts.compliance import ComplianceFlags, Flag, compliance_flags
 from contracts.models import Contract, Milestone, PaymentCalculation
@@ -144,7 +143,11 @@ class DashboardPage:
 
 
 def pinyin_key(name: str) -> tuple[str, str]:
-    """Names in the order Chinese readers look them up: by pinyin (北京 before 上海)."""
+    """Names in the order Chinese readers look them up: by pinyin (北京 before 上海; 重庆 as
+    chóng). pypinyin's phrase dictionary, which reads polyphones right, takes ~70 MB: it is
+    imported here, by a process that orders names, not by every process that loads the URLs."""
+    from pypinyin import lazy_pinyin
+
     return (" ".join(lazy_pinyin(name)), name)
 
 
