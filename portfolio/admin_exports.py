@@ -67,13 +67,20 @@ class ExportableAdmin:
     def _column(self, name) -> Column:
         header = capfirst(str(label_for_field(name, self.model, model_admin=self)))
         try:
-            kind = field_kind(self.opts.get_field(name))
+            kind = field_kind(self.opts.get_field(self._source(name)))
         except (FieldDoesNotExist, TypeError):
             kind = "text"
         return Column(name, header, kind)
 
+    def _source(self, name) -> str:
+        """A column's model field: its own, or the one a display method is ordered by (an
+        amount shown grouped, "3,552,000.00", exports as the number)."""
+        method = getattr(self, name, None) if isinstance(name, str) else None
+        ordering = getattr(method, "admin_order_field", None)
+        return ordering if isinstance(ordering, str) and "__" not in ordering else name
+
     def _value(self, obj, name):
-        field, _attr, value = lookup_field(name, obj, self)
+        field, _attr, value = lookup_field(self._source(name), obj, self)
         if field is None:
             return strip_tags(str(value)) if value is not None else None
         if field.choices:

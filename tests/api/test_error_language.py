@@ -3,7 +3,7 @@ English with `en`: the reports' refusals, the filters' and DRF's own messages, w
 authentication clients use (the permission matrix checks every cell it provokes)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 
@@ -35,11 +35,16 @@ def test_a_reports_refusal_names_the_contract_and_period_in_either_language(peop
 
 
 def test_a_report_request_of_neither_kind_is_refused_in_either_language(people):
-    got = answers(token_client(people.auditor), "post", "/api/v1/reports/", data={"year": 2026})
+    client = token_client(people.auditor)
+    got = answers(client, "post", "/api/v1/reports/", data={"city": "佛山", "period": "2026-Q2"})
     (status, zh), (_, en) = got["none"], got["en"]
     assert got["zh"] == got["none"] and status == 400
     assert "二者只能选其一" in zh["non_field_errors"][0]
     assert en["non_field_errors"] == ['give {"contract", "period"} or {"city", "year"}, not both']
+    # half a pair: the other half is named, in either language
+    got = answers(client, "post", "/api/v1/reports/", data={"year": 2026})
+    assert "必填" in got["zh"][1]["city"][0]
+    assert got["en"][1]["city"] == ["required with city + year"]
 
 
 def test_permission_and_not_found_messages_are_translated(people):
