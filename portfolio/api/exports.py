@@ -59,7 +59,8 @@ class ExportableListMixin:
     A viewset whose list reads something else than its queryset passes that to `export`."""
 
     def get_renderers(self):
-        listed = getattr(self, "action", None) == "list"
+        # No action: a method the route does not have, which answers 405 whatever the format.
+        listed = getattr(self, "action", None) in ("list", None)
         return [*super().get_renderers(), *((CSVRenderer(), XLSXRenderer()) if listed else ())]
 
     @property
@@ -79,6 +80,8 @@ class ExportableListMixin:
         return super().list(request, *args, **kwargs)
 
     def export(self, items):
+        if self.paginator is not None:  # every row is exported, but a bad page is still bad
+            self.paginator.check_parameters(self.request)
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
         columns = serializer_columns(serializer_class(context=context))

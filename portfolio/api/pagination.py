@@ -36,6 +36,11 @@ class Pagination(PageNumberPagination):
             raise ValidationError({self.page_query_param: [_("Enter a whole number from 1.")]})
         return int(text)
 
+    def check_parameters(self, request) -> None:
+        """Refuse a bad page or page size (400) also where no page is cut: an export."""
+        self.get_page_size(request)
+        self.get_page_number(request, None)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {

@@ -39,7 +39,8 @@ DESCRIPTIONS = {
 
 EXPORT_FORMAT = OpenApiParameter(
     "format",
-    enum=["json", "csv", "xlsx"],
+    # Empty or json: the JSON page; an unknown format answers 404.
+    pattern="^(json|csv|xlsx)?$",
     description="csv or xlsx: every filtered row (no pagination) as a spreadsheet, with the "
     "JSON's columns under headers in the request's language",
 )
@@ -63,9 +64,9 @@ class AutoSchema(openapi.AutoSchema):
             response = responses[code]
             body = self._component("ValidationError" if code == "400" else "Error")
             content = response.setdefault("content", {"application/json": {"schema": body}})
-            if code == "400" and body not in (media["schema"] for media in content.values()):
-                # A body of the view's own (bundles: a list); DRF's parse errors still come
-                # as the generic one.
+            if body not in (media["schema"] for media in content.values()):
+                # A body of the view's own (bundles: a list); DRF's own errors (a parse error,
+                # a role's refusal) still come as the generic one.
                 for media in content.values():
                     media["schema"] = {"anyOf": [media["schema"], body]}
         operation["responses"] = dict(sorted(responses.items()))
