@@ -7,7 +7,7 @@ in English, millions and billions of the currency. Parsing refuses what the data
 hold: not finite, more places than `MONEY_PLACES`, or beyond `MONEY_MAX`.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,14 +23,18 @@ PLACEHOLDER = "—"
 EXACT_FLOAT_DIGITS = 15
 
 
+# Enough digits to round any stored amount, an absurd one (1e30) included, without an error.
+MONEY_CONTEXT = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
 def money_round(value: Decimal | int | str) -> Decimal:
     """Half-up to MONEY_PLACES: 0.005 → 0.01, -0.005 → -0.01."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(CENT, context=MONEY_CONTEXT)
 
 
 def money_text(value: Decimal | int | str | None) -> str:
     """3552000 → "3,552,000.00"; None or "" → "—"."""
-    if value is None or value == "":
+    if value is None or value == "" or not Decimal(value).is_finite():
         return PLACEHOLDER
     return f"{money_round(value):,.{MONEY_PLACES}f}"
 

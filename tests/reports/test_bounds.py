@@ -23,11 +23,26 @@ def test_every_chart_has_a_fixed_size_whatever_the_value(value):
     charts = [
         budget_chart({"general_expenditure": "100", "share": value}, labels=labels),
         score_payable_chart(
-            [{"period": "2026-Q1", "score": value, "payable": value, "full_amount": value}],
+            [
+                {
+                    "period": "2026-Q1",
+                    "score": value,
+                    "payable": value,
+                    "full_amount": value,
+                    "status": "final",
+                }
+            ],
             labels=labels,
         ),
         portfolio_chart(
-            [{"code": "C", "full_amount": value, "payable": value, "grade": "A", "score": "1"}],
+            [
+                {
+                    "code": "C",
+                    "final": {"full_amount": value, "payable": value},
+                    "provisional": {"full_amount": "0", "payable": "0"},
+                    "latest_text": {"grade": "A", "score": "1"},
+                }
+            ],
             labels=labels,
         ),
     ]
