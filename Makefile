@@ -21,7 +21,8 @@ run: install
 	@echo "  Admin:     http://$(HOST)/admin/"
 	@echo "  Portal:    http://$(HOST)/portal/"
 	@echo "  Dashboard: http://$(HOST)/portfolio/"
-	@echo "  API:       http://$(HOST)/api/v1/  (docs: /api/docs/)"
+	@echo "  Reports:   http://$(HOST)/reports/  (library, request, verify a PDF)"
+	@echo "  API:       http://$(HOST)/api/v1/  (docs: /api/docs/, /api/redoc/)"
 	@echo "  Demo logins (password: $$($(PY) -c 'from portfolio.settings import base; print(base.DEMO_PASSWORD)')):"
 	@echo "    gov_preparer, gov_approver, enterprise_a, enterprise_b, auditor"
 	@if [ "$$($(PY) -c 'from portfolio.settings import base; print(base.OFFICIALS_REQUIRE_2FA)')" = True ]; then \
