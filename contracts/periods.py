@@ -4,6 +4,8 @@ import calendar
 import re
 from datetime import date
 
+from django.utils.translation import gettext
+
 ANNUAL, QUARTERLY, MONTHLY = "annual", "quarterly", "monthly"
 
 LABEL_PATTERNS = {
@@ -22,7 +24,11 @@ def period_bounds(label: str, frequency: str) -> tuple[date, date]:
     """First and last day of the period named by `label` for a contract of `frequency`."""
     match = LABEL_PATTERNS[frequency].match(label) if isinstance(label, str) else None
     if not match:
-        raise BadPeriodLabel(f"must look like {LABEL_EXAMPLES[frequency]} ({frequency} contract)")
+        raise BadPeriodLabel(
+            gettext("must look like {example} ({frequency} contract)").format(
+                example=LABEL_EXAMPLES[frequency], frequency=frequency
+            )
+        )
     year = int(match["year"])
     if frequency == ANNUAL:
         first_month, months = 1, 12

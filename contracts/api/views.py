@@ -9,7 +9,6 @@ list the caller's `actions` from the same table.
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -361,9 +360,9 @@ class BundleView(APIView):
         try:
             document = request.data
         except JSONBodyRefused as exc:
-            with translation.override("en"):  # bundle errors are English, as in the command
-                message = str(exc.refused.reason)
-            return Response([{"path": exc.refused.path, "message": message}], status=400)
+            return Response(
+                [{"path": exc.refused.path, "message": str(exc.refused.reason)}], status=400
+            )
         try:
             result = bundle_import(document=document, user=request.user)
         except BundleInvalid as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from contracts.models import (
     KPI,
@@ -35,7 +36,7 @@ from portfolio.models import City, Party, Project
 from .reader import BundleError, ErrorList
 from .validation import bundle_clean
 
-NOT_FOUND = "not found"
+NOT_FOUND = gettext_lazy("not found")
 
 
 class BundleInvalid(Exception):
@@ -72,7 +73,9 @@ def bundles_import(
     """
     errors, cleaned = ErrorList(), []
     if user is not None and not (user.is_superuser or user.is_official):
-        raise BundleInvalid([BundleError("$", "only officials import bundles", "forbidden")])
+        raise BundleInvalid(
+            [BundleError("$", gettext("only officials import bundles"), "forbidden")]
+        )
     for name, document in documents:
         document, document_errors = bundle_clean(document)
         cleaned.append((name, document))
@@ -166,10 +169,10 @@ def _as_numbers(node):
 
 
 def _frozen_version_message(version: MechanismVersion) -> str:
-    return (
-        f"differs from mechanism version {version.version}, which payment calculations use; "
+    return gettext(
+        "differs from mechanism version {version}, which payment calculations use; "
         "a change needs a new version (supplementary agreement)"
-    )
+    ).format(version=version.version)
 
 
 class _BundleWriter:
@@ -223,8 +226,10 @@ class _BundleWriter:
         if not _is_party(entry, self.agency):
             self.errors.add(
                 f"parties[{index}]",
-                f"must be your own agency ({self.agency.name}): officials import only "
-                "their agency's contracts",
+                gettext(
+                    "must be your own agency ({agency}): officials import only "
+                    "their agency's contracts"
+                ).format(agency=self.agency.name),
                 "forbidden",
             )
 
@@ -259,19 +264,28 @@ class _BundleWriter:
             if party and code and party.credit_code:
                 self.errors.add(
                     f"{path}.name",
-                    f"already registered with credit code {party.credit_code}, not {code}",
+                    gettext("already registered with credit code {registered}, not {code}").format(
+                        registered=party.credit_code, code=code
+                    ),
                 )
                 return None
         if party is None:
             self._count("parties created")
             return Party.objects.create(kind=entry["kind"], name=name, credit_code=code)
         if party.kind != entry["kind"]:
-            self.errors.add(f"{path}.kind", f"{party.name} is registered as {party.kind}")
+            self.errors.add(
+                f"{path}.kind",
+                gettext("{party} is registered as {kind}").format(
+                    party=party.name, kind=party.kind
+                ),
+            )
             return None
         if not self._may_change(party):
             return self._unchanged(path, party, entry)
         if party.name != name and Party.objects.filter(name=name).exists():
-            self.errors.add(f"{path}.name", f"another party is already named {name}")
+            self.errors.add(
+                f"{path}.name", gettext("another party is already named {name}").format(name=name)
+            )
             return None
         _update_changed(party, {"name": name, "credit_code": code or party.credit_code})
         return party
@@ -288,16 +302,24 @@ class _BundleWriter:
         if party.name != entry["name"]:
             self.errors.add(
                 f"{path}.name",
-                f"{party.name} is registered under this name; a bundle does not rename it",
+                gettext(
+                    "{party} is registered under this name; a bundle does not rename it"
+                ).format(party=party.name),
             )
             return None
         code = entry.get("credit_code", "")
         if code and code != party.credit_code:
             self.errors.add(
                 f"{path}.credit_code",
-                f"{party.name} is registered "
-                + (f"with credit code {party.credit_code}" if party.credit_code else "without one")
-                + "; a bundle does not change it",
+                (
+                    gettext(
+                        "{party} is registered with credit code {code}; a bundle does not change it"
+                    )
+                    if party.credit_code
+                    else gettext(
+                        "{party} is registered without a credit code; a bundle does not change it"
+                    )
+                ).format(party=party.name, code=party.credit_code),
             )
             return None
         return party
@@ -319,9 +341,14 @@ class _BundleWriter:
         if contract is None:
             return Contract.objects.create(code=data["code"], **fields), True
         if contract.project_id != project.pk:
-            self.errors.add("contract.code", f"belongs to project {contract.project.code}")
+            self.errors.add(
+                "contract.code",
+                gettext("belongs to project {project}").format(project=contract.project.code),
+            )
         elif contract.frequency != data["frequency"] and contract.periods.exists():
-            self.errors.add("contract.frequency", "cannot change: the contract has periods")
+            self.errors.add(
+                "contract.frequency", gettext("cannot change: the contract has periods")
+            )
         else:
             _update_changed(contract, fields)
         return contract, False
@@ -371,7 +398,8 @@ class _BundleWriter:
         for code, kpi in existing.items():
             if kpi.measurements.exists():
                 self.errors.add(
-                    "contract.kpis", f"KPI {code} has measurements and cannot be removed"
+                    "contract.kpis",
+                    gettext("KPI {code} has measurements and cannot be removed").format(code=code),
                 )
             else:
                 kpi.delete()
@@ -409,7 +437,9 @@ class _BundleWriter:
                 if not _same_inputs(period, entry):
                     self.errors.add(
                         f"evaluations[{index}].period",
-                        f"{period.label} is locked (its payment is approved) and cannot change",
+                        gettext(
+                            "{period} is locked (its payment is approved) and cannot change"
+                        ).format(period=period.label),
                     )
                 continue
             changed = _update_changed(

@@ -9,6 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from contracts.numbers import INTEGER_MAX, NumberError, figure_check, money_check
 from portfolio.codes import CodeError, code_normalize
 from portfolio.jsonparse import json_child as child
@@ -56,13 +59,13 @@ class ObjectReader:
         self.errors, self.data, self.path = errors, data, path
         for key in data:
             if key not in allowed:
-                errors.add(child(path, key), "unknown field")
+                errors.add(child(path, key), _("unknown field"))
 
     def _raw(self, key: str, required: bool, nullable: bool = False) -> Any:
         raw = self.data.get(key, MISSING)
         if raw is MISSING or (raw is None and not nullable):
             if required:
-                self.errors.add(child(self.path, key), "is required")
+                self.errors.add(child(self.path, key), _("is required"))
             return MISSING
         return raw
 
@@ -77,13 +80,13 @@ class ObjectReader:
         if raw is MISSING:
             return None
         if not isinstance(raw, str):
-            self.error(key, "must be a string")
+            self.error(key, _("must be a string"))
         elif required and not raw.strip():
-            self.error(key, "must not be empty")
+            self.error(key, _("must not be empty"))
         elif len(raw) > max_length:
-            self.error(key, f"must be at most {max_length} characters")
+            self.error(key, _("must be at most {limit} characters").format(limit=max_length))
         elif "\x00" in raw:
-            self.error(key, "must not contain a NUL character")
+            self.error(key, _("must not contain a NUL character"))
         else:
             return raw
         return None
@@ -95,7 +98,7 @@ class ObjectReader:
         if raw is MISSING:
             return None
         if not isinstance(raw, str):
-            self.error(key, "must be a string")
+            self.error(key, _("must be a string"))
             return None
         try:
             code = code_normalize(raw, max_length=max_length)
@@ -110,7 +113,8 @@ class ObjectReader:
         if raw is MISSING:
             return None
         if raw not in choices:
-            self.error(key, f"must be one of: {', '.join(choices)}")
+            separator = pgettext("between the items of a list", ", ")
+            self.error(key, _("must be one of: {choices}").format(choices=separator.join(choices)))
             return None
         return raw
 
@@ -128,11 +132,11 @@ class ObjectReader:
             return None
         maximum = INTEGER_MAX if maximum is None else maximum
         if isinstance(raw, bool) or not isinstance(raw, int):
-            self.error(key, "must be an integer")
+            self.error(key, _("must be an integer"))
         elif minimum is not None and raw < minimum:
-            self.error(key, f"must be >= {minimum}")
+            self.error(key, _("must be >= {minimum}").format(minimum=minimum))
         elif raw > maximum:
-            self.error(key, f"must be <= {maximum}")
+            self.error(key, _("must be <= {maximum}").format(maximum=maximum))
         else:
             return raw
         return None
@@ -142,7 +146,7 @@ class ObjectReader:
         if raw is MISSING:
             return None
         if not isinstance(raw, bool):
-            self.error(key, "must be true or false")
+            self.error(key, _("must be true or false"))
             return None
         return raw
 
@@ -162,7 +166,7 @@ class ObjectReader:
             return None
         value = as_decimal(raw)
         if value is None:
-            self.error(key, 'must be a decimal string such as "99.5"')
+            self.error(key, _('must be a decimal string such as "99.5"'))
             return None
         try:
             value = money_check(value) if money else figure_check(value)
@@ -170,11 +174,11 @@ class ObjectReader:
             self.error(key, exc)
             return None
         if minimum is not None and value < minimum:
-            self.error(key, f"must be >= {minimum}")
+            self.error(key, _("must be >= {minimum}").format(minimum=minimum))
         elif above is not None and value <= above:
-            self.error(key, f"must be > {above}")
+            self.error(key, _("must be > {limit}").format(limit=above))
         elif maximum is not None and value > maximum:
-            self.error(key, f"must be <= {maximum}")
+            self.error(key, _("must be <= {maximum}").format(maximum=maximum))
         else:
             return value
         return None
@@ -188,7 +192,7 @@ class ObjectReader:
                 raise ValueError
             return date.fromisoformat(raw)
         except ValueError:
-            self.error(key, "must be an ISO date (YYYY-MM-DD)")
+            self.error(key, _("must be an ISO date (YYYY-MM-DD)"))
             return None
 
     def items(self, key: str, *, required: bool = True) -> list[tuple[str, Any]]:
@@ -197,7 +201,7 @@ class ObjectReader:
         if raw is MISSING:
             return []
         if not isinstance(raw, list):
-            self.error(key, "must be a list")
+            self.error(key, _("must be a list"))
             return []
         path = child(self.path, key)
         return [(child(path, i), item) for i, item in enumerate(raw)]
@@ -211,7 +215,7 @@ class ObjectReader:
 
 def object_at(errors: ErrorList, raw: Any, path: str, allowed: set[str]) -> ObjectReader | None:
     if not isinstance(raw, dict):
-        errors.add(path, "must be an object")
+        errors.add(path, _("must be an object"))
         return None
     return ObjectReader(errors, raw, path, allowed)
 
@@ -224,5 +228,7 @@ def unique_codes(errors: ErrorList, entries: list[tuple[str, Any]], key: str) ->
         if not isinstance(code, str | int) or isinstance(code, bool):
             continue
         if code in seen:
-            errors.add(child(path, key), f"duplicate {key} {code!r}")
+            errors.add(
+                child(path, key), _("duplicate {key} {code}").format(key=key, code=repr(code))
+            )
         seen.add(code)

@@ -4,14 +4,15 @@
 in their normal form, portfolio/codes.py) with every error and its JSON path; every number is
 checked against the column it goes to (contracts/numbers.py). Checks that need the database
 (scope, a contract code owned by another project, a locked period…) are made by the importer
-inside its transaction. Messages are English: they are an interface (`path: reason`).
+inside its transaction. Messages are in the active language (`import_bundle` prints English:
+the spec's `path: reason` interface; the API answers in the caller's language).
 """
 
 import copy
 from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
+from django.utils.translation import gettext as _
 
 from contracts.periods import BadPeriodLabel, period_bounds
 from portfolio.credit_codes import is_valid_credit_code
@@ -117,8 +118,7 @@ def bundle_clean(doc: Any) -> tuple[Any, ErrorList]:
     """(the document with its codes normalised, every error); the caller's document is left
     as it was."""
     doc = copy.deepcopy(doc)
-    with translation.override("en"):
-        return doc, _check_document(doc)
+    return doc, _check_document(doc)
 
 
 def _check_document(doc: Any) -> ErrorList:
@@ -127,7 +127,7 @@ def _check_document(doc: Any) -> ErrorList:
     if top is None:
         return errors
     if doc.get("format") != FORMAT:
-        top.error("format", f'must be "{FORMAT}"')
+        top.error("format", _('must be "{format}"').format(format=FORMAT))
     project = top.obj("project", PROJECT_KEYS)
     if project:
         _check_project(project)
@@ -149,7 +149,7 @@ def _check_parties_referenced(
     for path, raw in entries:
         key = raw.get("key") if isinstance(raw, dict) else None
         if isinstance(key, str) and key not in referenced:
-            errors.add(path, "is not a party of the contract (government_party, private_party)")
+            errors.add(path, _("is not a party of the contract (government_party, private_party)"))
 
 
 def _check_project(project: ObjectReader) -> None:
@@ -168,7 +168,7 @@ def _check_project(project: ObjectReader) -> None:
 def _check_parties(errors: ErrorList, entries: list[tuple[str, Any]]) -> dict[str, str]:
     """Returns party key → kind for the contract's references."""
     if not entries and not any(e.path.startswith("parties") for e in errors):
-        errors.add("parties", "must list at least the government and the private party")
+        errors.add("parties", _("must list at least the government and the private party"))
     unique_codes(errors, entries, "key")
     unique_codes(errors, entries, "name")
     unique_codes(errors, entries, "credit_code")
@@ -182,7 +182,9 @@ def _check_parties(errors: ErrorList, entries: list[tuple[str, Any]]) -> dict[st
         party.string("name")
         code = party.string("credit_code", required=False, max_length=18)
         if code is not None and not is_valid_credit_code(code):
-            party.error("credit_code", "is not a valid unified social credit code (GB 32100-2015)")
+            party.error(
+                "credit_code", _("is not a valid unified social credit code (GB 32100-2015)")
+            )
         if key and kind:
             kinds[key] = kind
     return kinds
@@ -198,22 +200,24 @@ def _check_contract(
         if ref is None:
             continue
         if ref not in party_kinds:
-            contract.error(key, f"unknown party key {ref!r}")
+            contract.error(key, _("unknown party key {key}").format(key=repr(ref)))
         elif party_kinds[ref] != kind:
-            contract.error(key, f"party {ref!r} must be of kind {kind}")
+            contract.error(
+                key, _("party {key} must be of kind {kind}").format(key=repr(ref), kind=kind)
+            )
     if contract.data.get("government_party") is not None and contract.data.get(
         "government_party"
     ) == contract.data.get("private_party"):
-        contract.error("private_party", "must differ from government_party")
+        contract.error("private_party", _("must differ from government_party"))
     contract.date("signed_on")
     starts_on, ends_on = contract.date("starts_on"), contract.date("ends_on")
     if starts_on and ends_on and starts_on > ends_on:
-        contract.error("ends_on", "must not be before starts_on")
+        contract.error("ends_on", _("must not be before starts_on"))
     currency = contract.string("currency", max_length=3)
     if currency is not None and not (
         len(currency) == 3 and currency.isascii() and currency.isupper()
     ):
-        contract.error("currency", "must be an ISO 4217 code such as CNY")
+        contract.error("currency", _("must be an ISO 4217 code such as CNY"))
     contract.choice("frequency", FREQUENCIES)
     kpis = _check_kpis(contract, contract.items("kpis"))
     mechanism = contract.obj("mechanism", SCORE_MECHANISM_KEYS | DEDUCTIONS_MECHANISM_KEYS)
@@ -263,7 +267,7 @@ def _check_kpi_rule(kpi: ObjectReader, rule: str) -> None:
     }
     for key in sorted({"direction", "target", "floor", "step", "points_per_step", "partial_step"}):
         if kpi.has(key) and key not in allowed_by_rule[rule]:
-            kpi.error(key, f"does not apply to rule {rule}")
+            kpi.error(key, _("does not apply to rule {rule}").format(rule=rule))
     if rule == "manual":
         return
     direction = kpi.choice("direction", DIRECTIONS)
@@ -276,9 +280,9 @@ def _check_kpi_rule(kpi: ObjectReader, rule: str) -> None:
         floor = kpi.decimal("floor")
         if floor is not None and target is not None and direction:
             if direction == "higher" and floor >= target:
-                kpi.error("floor", "must be below target when higher is better")
+                kpi.error("floor", _("must be below target when higher is better"))
             elif direction == "lower" and floor <= target:
-                kpi.error("floor", "must be above target when lower is better")
+                kpi.error("floor", _("must be above target when lower is better"))
 
 
 def _check_mechanism(
@@ -290,7 +294,7 @@ def _check_mechanism(
     allowed = SCORE_MECHANISM_KEYS if kind == "score_coefficient" else DEDUCTIONS_MECHANISM_KEYS
     for key in mechanism.data:
         if key not in allowed:
-            mechanism.error(key, f"does not apply to mechanism type {kind}")
+            mechanism.error(key, _("does not apply to mechanism type {kind}").format(kind=kind))
     # Amounts are stored with 2 decimal places (cents, pence, paisa).
     mechanism.integer("money_places", required=False, minimum=0, maximum=2)
     if kind == "score_coefficient":
@@ -306,7 +310,7 @@ def _check_score_coefficient(
     mechanism.integer("coefficient_places", required=False, minimum=0, maximum=10)
     components = mechanism.items("components")
     if not components and "components" in mechanism.data:
-        mechanism.error("components", "must list at least one payment component")
+        mechanism.error("components", _("must list at least one payment component"))
     amounts = []
     for path, raw in components:
         component = object_at(mechanism.errors, raw, path, {"code", "name", "amount", "linked"})
@@ -318,18 +322,26 @@ def _check_score_coefficient(
     unique_codes(mechanism.errors, components, "code")
     if None not in amounts and sum(amounts) > MONEY_MAX:
         # The period's full amount is their sum: it must fit the payment's columns too.
-        mechanism.error("components", f"amounts add up to more than {money_text(MONEY_MAX)}")
+        mechanism.error(
+            "components",
+            _("amounts add up to more than {limit}").format(limit=money_text(MONEY_MAX)),
+        )
     coefficient = mechanism.obj("coefficient", {"type", "full_at", "score_rounding", "bands"})
     if coefficient:
         _check_coefficient(coefficient)
     raw_kpis = contract.data.get("kpis")
     if isinstance(raw_kpis, list):
         if not raw_kpis:
-            contract.error("kpis", "a score_coefficient contract needs KPIs")
+            contract.error("kpis", _("a score_coefficient contract needs KPIs"))
         elif len(kpis) == len(raw_kpis) and None not in kpis.values():
             total = sum(Decimal(str(k["max_points"])) for k in kpis.values())
             if total != HUNDRED:
-                contract.error("kpis", f"max_points must add up to 100, not {total.normalize():f}")
+                contract.error(
+                    "kpis",
+                    _("max_points must add up to 100, not {total}").format(
+                        total=f"{total.normalize():f}"
+                    ),
+                )
 
 
 def _check_coefficient(coefficient: ObjectReader) -> None:
@@ -338,10 +350,10 @@ def _check_coefficient(coefficient: ObjectReader) -> None:
         coefficient.decimal("full_at", above=ZERO, maximum=HUNDRED)
         for key in ("score_rounding", "bands"):
             if coefficient.has(key):
-                coefficient.error(key, "applies to steps coefficients only")
+                coefficient.error(key, _("applies to steps coefficients only"))
     elif kind == "steps":
         if coefficient.has("full_at"):
-            coefficient.error("full_at", "applies to proportional coefficients only")
+            coefficient.error("full_at", _("applies to proportional coefficients only"))
         coefficient.choice("score_rounding", ["exact", "floor"], required=False)
         bands = []
         entries = coefficient.items("bands")
@@ -361,11 +373,13 @@ def _check_coefficient(coefficient: ObjectReader) -> None:
 def _check_bands_cover_scores(coefficient: ObjectReader, bands: list[tuple]) -> None:
     """Every score 0–100 must fall in a band, and no band may pay more than 100%."""
     if bands[0][0] != ZERO:
-        coefficient.error("bands", "must include a band with min 0 so every score is covered")
+        coefficient.error("bands", _("must include a band with min 0 so every score is covered"))
     for i, (low, base, per_point, path) in enumerate(bands):
         upper = bands[i + 1][0] if i + 1 < len(bands) else HUNDRED
         if base + per_point * (upper - low) > ONE:
-            coefficient.errors.add(path, f"coefficient would exceed 1 at score {upper}")
+            coefficient.errors.add(
+                path, _("coefficient would exceed 1 at score {score}").format(score=upper)
+            )
 
 
 def _check_deductions(mechanism: ObjectReader) -> None:
@@ -418,7 +432,7 @@ def _check_point_bands(points: ObjectReader) -> None:
         up_to = band.integer("up_to", nullable=last, minimum=0)
         band.decimal("multiplier", minimum=ZERO)
         if up_to is not None and previous is not None and up_to <= previous:
-            band.error("up_to", "must increase from band to band")
+            band.error("up_to", _("must increase from band to band"))
         previous = up_to
 
 
@@ -463,13 +477,13 @@ def _check_period_label(
         and (last.isoformat() < starts_on or first.isoformat() > ends_on)
     )
     if outside:
-        evaluation.error("period", "is outside the contract term")
+        evaluation.error("period", _("is outside the contract term"))
 
 
 def _check_measurements(evaluation: ObjectReader, kpis: dict[str, dict | None]) -> None:
     for key in ("availability_failures", "performance_points", "events"):
         if key in evaluation.data:
-            evaluation.error(key, "applies to deductions mechanisms only")
+            evaluation.error(key, _("applies to deductions mechanisms only"))
     entries = evaluation.items("measurements", required=False)
     for path, raw in entries:
         measurement = object_at(evaluation.errors, raw, path, {"kpi", "value", "points"})
@@ -479,19 +493,21 @@ def _check_measurements(evaluation: ObjectReader, kpis: dict[str, dict | None]) 
         if code is None:
             continue
         if code not in kpis:
-            measurement.error("kpi", f"unknown KPI {code!r}")
+            measurement.error("kpi", _("unknown KPI {code}").format(code=repr(code)))
             continue
         kpi = kpis[code]
         if kpi is None:
             continue  # its definition's errors are reported already
         if kpi["rule"] == "manual":
             if "value" in measurement.data:
-                measurement.error("value", "manual KPIs take points, not a value")
+                measurement.error("value", _("manual KPIs take points, not a value"))
             max_points = Decimal(str(kpi["max_points"]))
             measurement.decimal("points", minimum=ZERO, maximum=max_points)
         else:
             if "points" in measurement.data:
-                measurement.error("points", f"KPI {code} is measured: give its value")
+                measurement.error(
+                    "points", _("KPI {code} is measured: give its value").format(code=code)
+                )
             measurement.decimal("value")
     unique_codes(evaluation.errors, entries, "kpi")
 
@@ -500,13 +516,15 @@ def _check_deduction_inputs(
     evaluation: ObjectReader, mechanism: ObjectReader, event_codes: set[str]
 ) -> None:
     if "measurements" in evaluation.data:
-        evaluation.error("measurements", "applies to score_coefficient mechanisms only")
+        evaluation.error("measurements", _("applies to score_coefficient mechanisms only"))
     for key, section in (
         ("availability_failures", "availability"),
         ("performance_points", "performance_points"),
     ):
         if key in evaluation.data and section not in mechanism.data:
-            evaluation.error(key, f"the mechanism has no {section} section")
+            evaluation.error(
+                key, _("the mechanism has no {section} section").format(section=section)
+            )
     failure_keys = {"area", "weighting", "periods", "used", "failures_in_period"}
     for path, raw in evaluation.items("availability_failures", required=False):
         failure = object_at(evaluation.errors, raw, path, failure_keys)
@@ -523,6 +541,11 @@ def _check_deduction_inputs(
             continue
         code = event.code("code", max_length=50)
         if code is not None and code not in event_codes:
-            event.error("code", f"unknown event code {code!r} (not in mechanism.event_rates)")
+            event.error(
+                "code",
+                _("unknown event code {code} (not in mechanism.event_rates)").format(
+                    code=repr(code)
+                ),
+            )
         event.decimal("quantity", minimum=ZERO)
         event.string("note", required=False, max_length=500)

@@ -198,10 +198,16 @@ def test_bundles_import_for_officials_of_their_own_agency(people, api, example):
     assert created.status_code == 201
     assert created.json()["contract"] == "UK-POLICE-HQ-01"
     doc["contract"]["currency"] = "pounds"
-    refused = api(people.preparer).post("/api/v1/bundles/", doc, format="json")
+    refused = api(people.preparer).post(
+        "/api/v1/bundles/", doc, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 400
     assert refused.json() == [
         {"path": "contract.currency", "message": "must be at most 3 characters"}
+    ]
+    # without a header the same error is in Chinese, the default language
+    assert api(people.preparer).post("/api/v1/bundles/", doc, format="json").json() == [
+        {"path": "contract.currency", "message": "最多 3 个字符"}
     ]
 
 

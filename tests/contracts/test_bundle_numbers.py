@@ -18,6 +18,9 @@ from portfolio.models import Party, Project
 from tests.conftest import load_example, on_postgresql
 from tests.contracts.conftest import person
 
+# Messages as `import_bundle` prints them (English); test_bundle_language.py checks zh-Hans.
+pytestmark = pytest.mark.usefixtures("english")
+
 MONEY_MAX = "at most 10,000,000,000,000.00"
 
 
@@ -170,7 +173,7 @@ def test_the_api_answers_400_with_the_path_and_writes_nothing(name, where, key, 
     client.force_authenticate(person("official", "preparer", agency))
     before = counts()
     # when they post the bundle
-    response = client.post("/api/v1/bundles/", doc, format="json")
+    response = client.post("/api/v1/bundles/", doc, format="json", HTTP_ACCEPT_LANGUAGE="en")
     # then 400 names the path, and nothing was written
     assert response.status_code == 400
     path, message = expected.split(": ", 1)

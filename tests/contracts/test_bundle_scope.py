@@ -18,7 +18,8 @@ from portfolio.models import City, Party, Project
 from tests.conftest import load_example
 from tests.contracts.conftest import person
 
-pytestmark = pytest.mark.django_db
+# Messages as `import_bundle` prints them (English); test_bundle_language.py checks zh-Hans.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def credit_code(first17: str) -> str:
@@ -63,7 +64,7 @@ def cities():
 def post(user, doc):
     client = APIClient()
     client.force_authenticate(user)
-    return client.post("/api/v1/bundles/", doc, format="json")
+    return client.post("/api/v1/bundles/", doc, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_finding_1_a_changsha_preparer_cannot_overwrite_guangzhous_project(cities):

@@ -10,6 +10,9 @@ from contracts.bundles import BundleInvalid, bundle_import, validate_bundle
 from contracts.models import Contract, Measurement, Period
 from portfolio.models import Party, Project
 
+# Messages as `import_bundle` prints them (English); test_bundle_language.py checks zh-Hans.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def messages(doc) -> list[str]:
     return [str(e) for e in validate_bundle(doc)]
@@ -28,93 +31,94 @@ def test_the_shared_examples_are_valid(example, name):
     assert messages(example(name)) == []
 
 
-@pytest.mark.parametrize(
-    "mutate, expected",
-    [
-        # missing field
-        (lambda d: d["project"].pop("code"), "project.code: is required"),
-        (lambda d: d["contract"]["kpis"][2].pop("target"), "contract.kpis[2].target: is required"),
-        # wrong type
-        (
-            lambda d: d["project"].update(cooperation_years="15"),
-            "project.cooperation_years: must be an integer",
-        ),
-        (
-            lambda d: d["contract"]["kpis"][0].update(target=99.0),
-            'contract.kpis[0].target: must be a decimal string such as "99.5"',
-        ),
-        (lambda d: d["contract"].update(kpis={}), "contract.kpis: must be a list"),
-        (lambda d: d["contract"]["kpis"][3].update(step="0"), "contract.kpis[3].step: must be > 0"),
-        # unknown KPI in a measurement
-        (
-            lambda d: d["evaluations"][0]["measurements"][0].update(kpi="OUT-9"),
-            "evaluations[0].measurements[0].kpi: unknown KPI 'OUT-9'",
-        ),
-        # weights not summing to 100
-        (
-            lambda d: d["contract"]["kpis"][0].update(max_points="25"),
-            "contract.kpis: max_points must add up to 100, not 105",
-        ),
-        # bad period label
-        (
-            lambda d: d["evaluations"][0].update(period="2026-Q1"),
-            "evaluations[0].period: must look like 2026 (annual contract)",
-        ),
-        (
-            lambda d: d["evaluations"][0].update(period="2099"),
-            "evaluations[0].period: is outside the contract term",
-        ),
-        # dates out of order
-        (
-            lambda d: d["contract"].update(starts_on="2032-01-01"),
-            "contract.ends_on: must not be before starts_on",
-        ),
-        (
-            lambda d: d["contract"].update(signed_on="2016-02-30"),
-            "contract.signed_on: must be an ISO date (YYYY-MM-DD)",
-        ),
-        # duplicate codes
-        (
-            lambda d: d["contract"]["kpis"][1].update(code="OUT-1"),
-            "contract.kpis[1].code: duplicate code 'OUT-1'",
-        ),
-        (
-            lambda d: d["contract"]["milestones"][2].update(code="M1"),
-            "contract.milestones[2].code: duplicate code 'M1'",
-        ),
-        (
-            lambda d: d["evaluations"].append(copy.deepcopy(d["evaluations"][0])),
-            "evaluations[1].period: duplicate period '2026'",
-        ),
-        # references, codes, choices, unknown keys
-        (
-            lambda d: d["parties"][1].update(credit_code="91430100MA4L0P7Q2D"),
-            "parties[1].credit_code: is not a valid unified social credit code (GB 32100-2015)",
-        ),
-        (
-            lambda d: d["contract"].update(private_party="nobody"),
-            "contract.private_party: unknown party key 'nobody'",
-        ),
-        (
-            lambda d: d["contract"].update(private_party="gov"),
-            "contract.private_party: party 'gov' must be of kind enterprise",
-        ),
-        (
-            lambda d: d["project"].update(stage="construction"),
-            "project.stage: must be one of: identification, preparation, procurement, "
-            "execution, handover",
-        ),
-        (
-            lambda d: d["contract"]["kpis"][0].update(taget="99"),
-            "contract.kpis[0].taget: unknown field",
-        ),
-        (
-            lambda d: d["evaluations"][0]["measurements"][6].update(points="6"),
-            "evaluations[0].measurements[6].points: must be <= 5",
-        ),
-        (lambda d: d.update(format="ppp-bundle/2"), 'format: must be "ppp-bundle/1"'),
-    ],
-)
+# (a change to a valid example, the error it must give: "path: message")
+ERRORS = [
+    # missing field
+    (lambda d: d["project"].pop("code"), "project.code: is required"),
+    (lambda d: d["contract"]["kpis"][2].pop("target"), "contract.kpis[2].target: is required"),
+    # wrong type
+    (
+        lambda d: d["project"].update(cooperation_years="15"),
+        "project.cooperation_years: must be an integer",
+    ),
+    (
+        lambda d: d["contract"]["kpis"][0].update(target=99.0),
+        'contract.kpis[0].target: must be a decimal string such as "99.5"',
+    ),
+    (lambda d: d["contract"].update(kpis={}), "contract.kpis: must be a list"),
+    (lambda d: d["contract"]["kpis"][3].update(step="0"), "contract.kpis[3].step: must be > 0"),
+    # unknown KPI in a measurement
+    (
+        lambda d: d["evaluations"][0]["measurements"][0].update(kpi="OUT-9"),
+        "evaluations[0].measurements[0].kpi: unknown KPI 'OUT-9'",
+    ),
+    # weights not summing to 100
+    (
+        lambda d: d["contract"]["kpis"][0].update(max_points="25"),
+        "contract.kpis: max_points must add up to 100, not 105",
+    ),
+    # bad period label
+    (
+        lambda d: d["evaluations"][0].update(period="2026-Q1"),
+        "evaluations[0].period: must look like 2026 (annual contract)",
+    ),
+    (
+        lambda d: d["evaluations"][0].update(period="2099"),
+        "evaluations[0].period: is outside the contract term",
+    ),
+    # dates out of order
+    (
+        lambda d: d["contract"].update(starts_on="2032-01-01"),
+        "contract.ends_on: must not be before starts_on",
+    ),
+    (
+        lambda d: d["contract"].update(signed_on="2016-02-30"),
+        "contract.signed_on: must be an ISO date (YYYY-MM-DD)",
+    ),
+    # duplicate codes
+    (
+        lambda d: d["contract"]["kpis"][1].update(code="OUT-1"),
+        "contract.kpis[1].code: duplicate code 'OUT-1'",
+    ),
+    (
+        lambda d: d["contract"]["milestones"][2].update(code="M1"),
+        "contract.milestones[2].code: duplicate code 'M1'",
+    ),
+    (
+        lambda d: d["evaluations"].append(copy.deepcopy(d["evaluations"][0])),
+        "evaluations[1].period: duplicate period '2026'",
+    ),
+    # references, codes, choices, unknown keys
+    (
+        lambda d: d["parties"][1].update(credit_code="91430100MA4L0P7Q2D"),
+        "parties[1].credit_code: is not a valid unified social credit code (GB 32100-2015)",
+    ),
+    (
+        lambda d: d["contract"].update(private_party="nobody"),
+        "contract.private_party: unknown party key 'nobody'",
+    ),
+    (
+        lambda d: d["contract"].update(private_party="gov"),
+        "contract.private_party: party 'gov' must be of kind enterprise",
+    ),
+    (
+        lambda d: d["project"].update(stage="construction"),
+        "project.stage: must be one of: identification, preparation, procurement, "
+        "execution, handover",
+    ),
+    (
+        lambda d: d["contract"]["kpis"][0].update(taget="99"),
+        "contract.kpis[0].taget: unknown field",
+    ),
+    (
+        lambda d: d["evaluations"][0]["measurements"][6].update(points="6"),
+        "evaluations[0].measurements[6].points: must be <= 5",
+    ),
+    (lambda d: d.update(format="ppp-bundle/2"), 'format: must be "ppp-bundle/1"'),
+]
+
+
+@pytest.mark.parametrize("mutate, expected", ERRORS)
 def test_each_error_is_reported_with_its_path(example, mutate, expected):
     assert expected in messages(broken(example, mutate))
 

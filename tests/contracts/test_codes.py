@@ -14,6 +14,9 @@ from portfolio.codes import CodeError, code_normalize
 from portfolio.models import City, Project, User
 from tests.conftest import load_example
 
+# Messages as `import_bundle` prints them (English); test_bundle_language.py checks zh-Hans.
+pytestmark = pytest.mark.usefixtures("english")
+
 REFUSED = "must not contain {} (control, format or space characters)"
 
 

@@ -85,7 +85,10 @@ def official_client(people):  # noqa: F811
 def test_the_bundles_api_answers_400_with_the_path(people, text, path, reason):  # noqa: F811
     before = (Contract.objects.count(), Measurement.objects.count())
     response = official_client(people).post(
-        "/api/v1/bundles/", text.encode(), content_type="application/json"
+        "/api/v1/bundles/",
+        text.encode(),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert response.json() == [{"path": path, "message": reason}]

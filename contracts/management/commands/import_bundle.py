@@ -26,7 +26,12 @@ class Command(BaseCommand):
             help="import as this user, within what the API allows them",
         )
 
-    def handle(self, *args, files, dry_run, username=None, **options):
+    def handle(self, *args, **options):
+        # Errors are printed in English: `path: reason` is the spec's interface for other tools.
+        with translation.override("en"):
+            self._import(**options)
+
+    def _import(self, *, files, dry_run, username=None, **options):
         user = None
         if username is not None:
             user = User.objects.filter(username=username, is_active=True).first()
@@ -39,8 +44,7 @@ class Command(BaseCommand):
             except OSError as exc:
                 unreadable.append(f"{name}: $: cannot be read: {exc.strerror}")
             except JSONRefused as exc:
-                with translation.override("en"):
-                    unreadable.append(f"{name}: {exc.path}: {exc.reason}")
+                unreadable.append(f"{name}: {exc.path}: {exc.reason}")
         if unreadable:
             raise CommandError("\n".join(unreadable))
         try:
