@@ -152,7 +152,12 @@ def _same_inputs(period: Period, entry: dict) -> bool:
     """Whether the bundle's evaluation says what the period already holds (numbers compared
     as decimals, so "95.50" equals "95.5")."""
     stored = evaluation_documents(periods=[period], accepted_only=False)[period.pk]
-    return _as_numbers(stored) == _as_numbers(entry)
+    return _as_numbers(_without_empty_lists(stored)) == _as_numbers(_without_empty_lists(entry))
+
+
+def _without_empty_lists(entry: dict) -> dict:
+    """`"events": []` says what a missing `events` says: none (the export leaves it out)."""
+    return {key: value for key, value in entry.items() if value != []}
 
 
 def _as_numbers(node):

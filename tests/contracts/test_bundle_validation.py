@@ -225,6 +225,21 @@ def test_a_locked_period_cannot_be_reimported(example):
 
 
 @pytest.mark.django_db
+def test_empty_lists_in_a_locked_period_are_no_change(example):
+    bundle_import(document=example("uk-deductions"))
+    Period.objects.update(state=Period.State.LOCKED)
+    doc = copy.deepcopy(example("uk-deductions"))
+    doc["evaluations"][0]["events"] = []  # none, as the stored period has
+
+    bundle_import(document=doc)
+
+    doc["evaluations"][0]["availability_failures"] = []  # but these are a change
+    with pytest.raises(BundleInvalid) as error:
+        bundle_import(document=doc)
+    assert "evaluations[0].period: 2026-03 is locked" in str(error.value.errors[0])
+
+
+@pytest.mark.django_db
 def test_dry_run_checks_everything_and_writes_nothing(example):
     result = bundle_import(document=example("uk-deductions"), dry_run=True)
     assert result.contract.code == "UK-POLICE-HQ-01"
