@@ -17,11 +17,12 @@ from .payments import payments_compute
 
 def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -> PaymentRun:
     """Create a run over the periods labelled `label` that are not locked and not final, and
-    fan them out over the workers once the run is committed."""
+    fan them out over the workers once the run is committed. A user's run covers only the
+    periods they may see (an official: their agency's); without a user, every period."""
     from contracts.tasks import compute_payment_chunk  # tasks import services: import late
 
     chunk_size = chunk_size or settings.PAYMENT_RUN_CHUNK_SIZE
-    period_ids = list(_computable_periods(label).values_list("pk", flat=True))
+    period_ids = list(_computable_periods(label, user).values_list("pk", flat=True))
     with transaction.atomic():
         run = PaymentRun.objects.create(
             label=label,
@@ -37,11 +38,12 @@ def payment_run_start(*, label: str, user=None, chunk_size: int | None = None) -
     return run
 
 
-def _computable_periods(label: str):
+def _computable_periods(label: str, user=None):
     """The periods a run computes: those the workflow's `compute` allows (not locked; no
-    calculation yet, or one in a recomputable state)."""
+    calculation yet, or one in a recomputable state), within what `user` may see."""
+    periods = Period.objects.all() if user is None else Period.objects.visible_to(user)
     return (
-        Period.objects.filter(label=label)
+        periods.filter(label=label)
         .exclude(state=Period.State.LOCKED)
         .filter(
             Q(calculation__isnull=True) | Q(calculation__state__in=workflow.recomputable_states())
@@ -58,11 +60,13 @@ def payment_runs_resume(*, started_before) -> list[PaymentRun]:
     from contracts.tasks import compute_payment_chunk  # tasks import services: import late
 
     stalled = list(
-        PaymentRun.objects.filter(state=PaymentRun.State.RUNNING, created_at__lt=started_before)
+        PaymentRun.objects.filter(
+            state=PaymentRun.State.RUNNING, created_at__lt=started_before
+        ).select_related("created_by")
     )
     for run in stalled:
         missing = list(
-            _computable_periods(run.label)
+            _computable_periods(run.label, run.created_by)
             .exclude(calculation__run=run)
             .values_list("pk", flat=True)
         )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from contracts import engine
 from contracts.bundles import bundle_import
-from contracts.models import PaymentCalculation, PaymentRun, Period
+from contracts.models import Contract, PaymentCalculation, PaymentRun, Period
 from contracts.services.payment_runs import (
     payment_run_start,
     payment_runs_resume,
@@ -18,7 +18,9 @@ from contracts.services.payment_runs import (
 from contracts.services.payments import payment_compute_enqueue
 from contracts.synthetic import MECHANISM, synthetic_kpis, synthetic_portfolio_create
 from contracts.tasks import compute_payment_chunk
+from portfolio.models import Party
 from tests.conftest import EXAMPLE_NAMES
+from tests.contracts.conftest import person
 from tests.worker import wait_until
 
 needs_acks = pytest.mark.skipif(
@@ -164,3 +166,19 @@ def test_a_run_is_split_into_equal_chunks_one_share_per_worker(
     assert sorted(pk for chunk in queued for pk in chunk) == list(
         Period.objects.order_by("pk").values_list("pk", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_an_officials_run_covers_only_their_agencys_periods():
+    # given two agencies with periods of the same label
+    synthetic_portfolio_create(contracts=3, prefix="OWN")
+    synthetic_portfolio_create(contracts=2, prefix="OTHER")
+    other_agency = Party.objects.create(kind=Party.Kind.GOVERNMENT, name="另一市财政局")
+    Contract.objects.filter(code__startswith="OTHER").update(government_party=other_agency)
+    own_agency = Contract.objects.get(code="OWN-00000").government_party
+    official = person("preparer", "preparer", own_agency)
+    # when the official starts a run in the admin, and the nightly run starts one
+    run = payment_run_start(label="2026-Q1", user=official)
+    nightly = payment_run_start(label="2026-Q1")
+    # then the official's covers their agency's three periods, the system's all five
+    assert (run.total, nightly.total) == (3, 5)
