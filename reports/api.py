@@ -7,7 +7,6 @@ checked against the caller's scope of contracts / cities before anything is made
 """
 
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +19,6 @@ from rest_framework.views import APIView
 from contracts.api.views import IsOfficial
 from contracts.models import Contract
 from portfolio.api.exports import ExportableListMixin
-from portfolio.models import City
 
 from .filtersets import ReportFilterSet
 from .models import Report
@@ -29,8 +27,7 @@ from .selectors import ocds_contracts_data
 from .services import (
     ReportRateLimited,
     ReportRefused,
-    may_request_portfolio_report,
-    report_request,
+    report_request_by_names,
     report_texts_update,
 )
 
@@ -142,25 +139,15 @@ class ReportViewSet(
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = request.user
         try:
-            if data.get("contract"):
-                contract = get_object_or_404(
-                    Contract.objects.visible_to(user), code=data["contract"]
-                )
-                report, created = report_request(
-                    user=user,
-                    contract=contract,
-                    period_label=data["period"],
-                    language=data["language"],
-                )
-            else:
-                if not may_request_portfolio_report(user):
-                    raise_not_found()
-                city = get_object_or_404(City, name=data["city"])
-                report, created = report_request(
-                    user=user, city=city, year=data["year"], language=data["language"]
-                )
+            report, created = report_request_by_names(
+                user=request.user,
+                language=data["language"],
+                contract_code=data.get("contract", ""),
+                period_label=data.get("period", ""),
+                city_name=data.get("city", ""),
+                year=data.get("year"),
+            )
         except ReportRateLimited as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except ReportRefused as exc:
@@ -248,12 +235,6 @@ def queued_response(request, report: Report, created: bool) -> Response:
         "status_url": status_url,
     }
     return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
-
-
-def raise_not_found():
-    from django.http import Http404
-
-    raise Http404
 
 
 class OcdsQuerySerializer(serializers.Serializer):

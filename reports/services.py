@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,32 @@ def _subject(*, kind: str, language: str, period=None, city=None, year=None, age
     # An agency's portfolio report is a subject of its own (its own versions and readers).
     scope = "" if agency_id is None else f"{AGENCY_SCOPE}{agency_id}"
     return f"portfolio:{city.pk}:{year}:{language}{scope}"
+
+
+def report_request_by_names(
+    *,
+    user,
+    language: str,
+    contract_code: str = "",
+    period_label: str = "",
+    city_name: str = "",
+    year: int | None = None,
+) -> tuple[Report, bool]:
+    """`report_request` for what a request form or the API names: a contract code and a period
+    label, or else a city name and a year. Http404 (the API's and the pages' 404) for a
+    contract the user may not see, a city that does not exist, or a portfolio report they may
+    not request."""
+    if contract_code:
+        contract = Contract.objects.visible_to(user).filter(code=contract_code).first()
+        if contract is None:
+            raise Http404
+        return report_request(
+            user=user, contract=contract, period_label=period_label, language=language
+        )
+    city = City.objects.filter(name=city_name).first()
+    if city is None or not may_request_portfolio_report(user):
+        raise Http404
+    return report_request(user=user, city=city, year=year, language=language)
 
 
 def report_request(

@@ -4,16 +4,12 @@ Scoped like the API (`Report.objects.visible_to`); the download is the API's."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-
-from contracts.models import Contract
-from portfolio.models import City
 
 from .filtersets import ReportFilterSet
 from .forms import ContractReportForm, PortfolioReportForm, VerifyForm
 from .models import Report
-from .services import ReportRefused, may_request_portfolio_report, report_request
+from .services import ReportRefused, may_request_portfolio_report, report_request_by_names
 from .verification import report_verify
 
 PAGE_SIZE = 50
@@ -57,23 +53,14 @@ def request_report(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            if kind == "contract":
-                contract = Contract.objects.visible_to(user).filter(code=data["contract"]).first()
-                if contract is None:
-                    raise Http404
-                report, _ = report_request(
-                    user=user,
-                    contract=contract,
-                    period_label=data["period"],
-                    language=data["language"],
-                )
-            else:
-                if not may_request_portfolio_report(user):
-                    raise Http404
-                city = get_object_or_404(City, name=data["city"])
-                report, _ = report_request(
-                    user=user, city=city, year=data["year"], language=data["language"]
-                )
+            report, _ = report_request_by_names(
+                user=user,
+                language=data["language"],
+                contract_code=data["contract"] if kind == "contract" else "",
+                period_label=data.get("period", ""),
+                city_name=data.get("city", ""),
+                year=data.get("year"),
+            )
             return redirect("reports:detail", pk=report.pk)
         except ReportRefused as exc:
             error = str(exc)

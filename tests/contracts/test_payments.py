@@ -149,7 +149,7 @@ def test_the_database_refuses_amounts_that_do_not_add_up(example):
         ),
     ],
 )
-def test_a_mechanism_version_in_use_is_never_changed_by_a_reimport(example, change, path):
+def test_a_mechanism_version_in_use_is_never_changed_by_a_reimport(example, english, change, path):
     # given a computed period
     bundle_import(document=example("cn-steps"))
     payments_compute(period_ids=list(Period.objects.values_list("pk", flat=True)), via="command")
