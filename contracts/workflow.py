@@ -244,7 +244,11 @@ def _contestable(objection) -> bool:
     if objection.calculation_id:
         return objection.calculation.state in CONTESTABLE_PAYMENT_STATES
     measurement = objection.measurement
-    return measurement.is_current and measurement.state in CONTESTABLE_MEASUREMENT_STATES
+    return (
+        measurement.is_current
+        and measurement.state in CONTESTABLE_MEASUREMENT_STATES
+        and measurement.reviewed_at is not None  # imported as accepted: never shown
+    )
 
 
 CONTESTABLE = Condition(
@@ -254,6 +258,7 @@ CONTESTABLE = Condition(
         | Q(
             measurement__is_current=True,
             measurement__state__in=sorted(CONTESTABLE_MEASUREMENT_STATES),
+            measurement__reviewed_at__isnull=False,
         )
     ),
     refusal=lambda objection: _(

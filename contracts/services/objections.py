@@ -125,8 +125,9 @@ def objection_add_evidence(
 
 
 def _locked(objection: Objection) -> Objection:
+    # Only the objection's row is locked (its subject may be either of two nullable joins).
     return (
-        Objection.objects.select_for_update()
+        Objection.objects.select_for_update(of=("self",))
         .select_related("period__contract", "calculation", "measurement")
         .get(pk=objection.pk)
     )
