@@ -288,3 +288,62 @@ def test_payments_list_reads_open_objections_in_constant_queries(
         answer = api(people.preparer).get("/api/v1/payments/")
     assert answer.status_code == 200
     assert answer.json()["results"][0]["actions"] == ["compute", "return"]
+
+
+def review_page(client, user, period) -> str:
+    client.force_login(user)
+    return client.get(reverse("admin:contracts_period_review", args=[period.pk])).content.decode()
+
+
+def test_the_review_page_shows_the_objection_and_who_may_decide(people, client):
+    # given a payment the preparer prepared, objected to with a file
+    payment_prepare(calculation=people.calculation, user=people.preparer)
+    objection = lodge(people, item="OUT-1")
+    objection_add_evidence(
+        objection=objection, upload=SimpleUploadedFile("grid.pdf", PDF), user=people.enterprise
+    )
+    period = people.calculation.period
+    decide = reverse("admin:contracts_objection_decide", args=[objection.pk, "accept"])
+    approve = reverse("admin:payment_decide", args=[people.calculation.pk, "approve"])
+    # then the preparer sees it without buttons (their own preparation)
+    page = review_page(client, people.preparer, period)
+    assert f'id="objection-{objection.pk}"' in page and "grid.pdf" in page
+    assert decide not in page
+    # the approver sees the decision buttons and no approve button while it is open
+    page = review_page(client, people.approver, period)
+    assert decide in page and approve not in page
+    # when the approver accepts it from the page
+    client.post(decide, {"reason": "电网停电，非企业原因"})
+    # then it is accepted and the payment returned to be computed again
+    objection.refresh_from_db()
+    assert objection.state == "accepted" and objection.decided_by == people.approver
+    people.calculation.refresh_from_db()
+    assert people.calculation.state == "returned"
+
+
+def test_the_objection_file_downloads_in_the_admin_within_scope(people, client):
+    objection = lodge(people)
+    evidence = objection_add_evidence(
+        objection=objection, upload=SimpleUploadedFile("grid.pdf", PDF), user=people.enterprise
+    )
+    url = reverse("admin:contracts_objection_evidence_download", args=[evidence.pk])
+    client.force_login(people.preparer)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    people.other_official.is_staff = True
+    people.other_official.save()
+    client.force_login(people.other_official)
+    assert client.get(url).status_code == 404
+
+
+def test_the_home_counts_open_objections_in_constant_queries(
+    people, client, django_assert_max_num_queries
+):
+    lodge(people)
+    client.force_login(people.approver)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("admin:index")).content.decode()
+    objections = reverse("admin:contracts_objection_changelist")
+    assert f'href="{objections}?state__exact=open">1<' in page
+    # and the list opens on it, for officials
+    assert client.get(f"{objections}?state__exact=open").status_code == 200
