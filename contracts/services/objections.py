@@ -56,11 +56,19 @@ def _locked_subject(subject: PaymentCalculation | Measurement):
 
 
 def objection_lodge(
-    *, subject: PaymentCalculation | Measurement, user: User, reason: str, item: str = ""
+    *,
+    subject: PaymentCalculation | Measurement,
+    user: User,
+    reason: str,
+    item: str = "",
+    uploads: list[UploadedFile] = (),
 ) -> Objection:
     """The company objects to a payment (or one of its lines, named in `item`) or to a
-    returned or accepted measurement, within the window after it was shown to it."""
+    returned or accepted measurement, within the window after it was shown to it, with files
+    (`uploads`, checked first: a bad file lodges nothing, UploadRejected)."""
     reason, item = (reason or "").strip(), (item or "").strip()[:200]
+    for upload in uploads:
+        check_upload(upload)
     with transaction.atomic():
         subject = _locked_subject(subject)
         shown_at = workflow.figure_shown_at(subject) or timezone.now()
@@ -86,6 +94,8 @@ def objection_lodge(
         except IntegrityError:
             # Another request lodged one against the same figure in between.
             raise ActionRefused(_("An objection against this figure is still open.")) from None
+        for upload in uploads:
+            objection_add_evidence(objection=objection, upload=upload, user=user)
     return objection
 
 

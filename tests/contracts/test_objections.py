@@ -347,3 +347,66 @@ def test_the_home_counts_open_objections_in_constant_queries(
     assert f'href="{objections}?state__exact=open">1<' in page
     # and the list opens on it, for officials
     assert client.get(f"{objections}?state__exact=open").status_code == 200
+
+
+def test_the_portal_objects_to_a_deduction_with_a_file(people, client):
+    # given the company's period page with its computed payment
+    client.force_login(people.enterprise)
+    period = people.calculation.period
+    page = client.get(reverse("portal:objections", args=[period.pk])).content.decode()
+    # then each deduction line has an object button (cn-steps loses points on some KPIs)
+    new = reverse("portal:objection-new", args=[period.pk])
+    assert page.count(f'href="{new}?calculation={people.calculation.pk}') >= 2
+    # when the company objects to one line with a file
+    answer = client.post(
+        new,
+        {
+            "calculation": people.calculation.pk,
+            "item": "OUT-1",
+            "reason": "停电由电网造成",
+            "files": [SimpleUploadedFile("grid.pdf", PDF)],
+        },
+    )
+    # then the objection is lodged with its file and its progress is shown
+    assert answer.status_code == 302
+    objection = Objection.objects.get()
+    assert (objection.item, objection.evidence.get().original_name) == ("OUT-1", "grid.pdf")
+    page = client.get(reverse("portal:objections", args=[period.pk])).content.decode()
+    assert f'id="objection-{objection.pk}"' in page and "grid.pdf" in page
+
+
+def test_the_portal_refuses_a_bad_file_and_lodges_nothing(people, client):
+    client.force_login(people.enterprise)
+    period = people.calculation.period
+    answer = client.post(
+        reverse("portal:objection-new", args=[period.pk]),
+        {
+            "calculation": people.calculation.pk,
+            "reason": "x",
+            "files": [SimpleUploadedFile("a.pdf", b"MZ\\x90 not a document")],
+        },
+    )
+    assert answer.status_code == 400
+    assert not Objection.objects.exists()
+
+
+def test_the_portal_shows_the_date_a_late_objection_window_closed(people, client):
+    shown = datetime(2026, 9, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    type(people.calculation).objects.filter(pk=people.calculation.pk).update(computed_at=shown)
+    client.force_login(people.enterprise)
+    period = people.calculation.period
+    answer = client.post(
+        reverse("portal:objection-new", args=[period.pk]),
+        {"calculation": people.calculation.pk, "reason": "迟了"},
+    )
+    assert answer.status_code == 400
+    assert "2026年10月13日" in answer.content.decode()
+    assert not Objection.objects.exists()
+
+
+def test_another_companys_figure_is_not_found_in_the_portal(people, client):
+    client.force_login(people.other_enterprise)
+    period = people.calculation.period
+    url = reverse("portal:objection-new", args=[period.pk])
+    assert client.get(f"{url}?calculation={people.calculation.pk}").status_code == 404
+    assert client.get(reverse("portal:objections", args=[period.pk])).status_code == 404
