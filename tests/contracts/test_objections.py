@@ -410,3 +410,29 @@ def test_another_companys_figure_is_not_found_in_the_portal(people, client):
     url = reverse("portal:objection-new", args=[period.pk])
     assert client.get(f"{url}?calculation={people.calculation.pk}").status_code == 404
     assert client.get(reverse("portal:objections", args=[period.pk])).status_code == 404
+
+
+def test_objections_are_not_in_the_ocds_export(people):
+    # given an objection decided, and one accepted after approval with an adjustment approved
+    from reports.ocds import ocds_release_package
+    from reports.selectors import ocds_contracts_data
+
+    objection = objection_lodge(
+        subject=people.calculation, user=people.enterprise, reason="电网停电异议甲"
+    )
+    objection_uphold(objection=objection, user=people.approver, reason="维持原扣款乙")
+    calculation = payment_prepare(calculation=people.calculation, user=people.preparer)
+    payment_approve(calculation=calculation, user=people.approver)
+    late = objection_lodge(subject=calculation, user=people.enterprise, reason="再次异议丙")
+    objection_accept(
+        objection=late, user=people.approver, reason="采纳丁", amount=Decimal("100.00")
+    )
+    adjustment_approve(adjustment=PaymentAdjustment.objects.get(), user=people.second_approver)
+    # when the contract is exported
+    data = ocds_contracts_data(
+        contracts=type(people.contract).objects.filter(pk=people.contract.pk)
+    )
+    text = str(ocds_release_package(data, uri="https://example.org/x", today=timezone.localdate()))
+    # then no objection, reason or decision is in it (the approved adjustment's amount is)
+    for secret in ("甲", "乙", "丙", "丁", "objection", "Objection", "异议"):
+        assert secret not in text
