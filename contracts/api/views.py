@@ -452,12 +452,15 @@ class ObjectionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return self._answer(objection)
 
 
-class ObjectionEvidenceViewSet(ScopedViewSet, mixins.RetrieveModelMixin):
+class ObjectionEvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The files of objections, scoped like them (`?objection=` lists one objection's)."""
+
     queryset = ObjectionEvidence.objects.none()
     serializer_class = s.ObjectionEvidenceSerializer
+    filterset_fields = ["objection"]
 
     def get_queryset(self):
-        return self.scoped().select_related("uploaded_by")
+        return self.scoped().select_related("uploaded_by").order_by("-uploaded_at", "-pk")
 
     @extend_schema(
         responses={

@@ -171,6 +171,7 @@ TABLE = [
     ("POST objections/{id}/accept/",   "other", "open",           "401 403 403 404 404 200 403"),
     ("POST objections/{id}/accept/",   "own",   "four eyes",      "401 403 403 409 200 404 403"),
     ("POST objections/{id}/accept/",   "own",   "approved",       "401 403 403 400 400 404 403"),
+    ("GET  objection-evidence/",       "own",   "",               "401 200 200 200 200 200 200"),
     ("GET  objection-evidence/{id}/",  "own",   "",               "401 200 404 200 200 404 200"),
     ("GET  objection-evidence/{id}/",  "other", "",               "401 404 200 404 404 200 200"),
     ("GET  objection-evidence/{id}/download/", "own", "",         "401 200 404 200 200 404 200"),
