@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period, scoped
 
@@ -22,7 +23,7 @@ from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation,
 @pghistory.track()
 class Objection(models.Model):
     class State(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("objection", "open (awaiting a decision)")
         UPHELD = "upheld", _("upheld (the figure stands)")
         ACCEPTED = "accepted", _("accepted (the figure is corrected)")
 

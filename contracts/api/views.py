@@ -25,6 +25,8 @@ from contracts.filtersets import (
     ContractFilterSet,
     EvidenceFilterSet,
     MeasurementFilterSet,
+    ObjectionEvidenceFilterSet,
+    ObjectionFilterSet,
     PaymentFilterSet,
     PeriodFilterSet,
 )
@@ -338,7 +340,7 @@ class ObjectionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     queryset = Objection.objects.none()
     serializer_class = s.ObjectionSerializer
     throttle_scope = "uploads"  # the evidence upload only (get_throttles)
-    filterset_fields = ["state", "period", "calculation", "measurement"]
+    filterset_class = ObjectionFilterSet
 
     def get_queryset(self):
         return (
@@ -457,7 +459,7 @@ class ObjectionEvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retr
 
     queryset = ObjectionEvidence.objects.none()
     serializer_class = s.ObjectionEvidenceSerializer
-    filterset_fields = ["objection"]
+    filterset_class = ObjectionEvidenceFilterSet
 
     def get_queryset(self):
         return self.scoped().select_related("uploaded_by").order_by("-uploaded_at", "-pk")
