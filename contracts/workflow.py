@@ -591,7 +591,7 @@ def _people_refusal(step: Transition, obj, user: User | None) -> str | None:
     return None
 
 
-def refusal(obj, action: str, user: User | None) -> str | None:
+def refusal(obj, action: str, user: User | None, *, explain: bool = True) -> str | None:
     """Why `user` may not do `action` on `obj` now (None: they may). `user=None` is the
     system (the nightly run), allowed only the transitions marked `system`. Reads the object
     as loaded: the services call it again on the row they have locked."""
@@ -610,7 +610,8 @@ def refusal(obj, action: str, user: User | None) -> str | None:
         return str(step.not_by_refusal)
     for condition in step.conditions:
         if not condition.holds(obj):
-            return condition.refusal(obj)
+            # `explain=False`: whether, not why (a condition's reason may read more rows).
+            return condition.refusal(obj) if explain else "refused"
     return None
 
 
@@ -634,7 +635,7 @@ def allowed_actions(obj, user: User | None) -> list[str]:
     names = list(table.transitions)
     if table is PERIOD:
         names += PERIOD_PAYMENT_ACTIONS
-    return [name for name in names if refusal(obj, name, user) is None]
+    return [name for name in names if refusal(obj, name, user, explain=False) is None]
 
 
 def awaiting_q(model: type[models.Model], user: User) -> Q | None:

@@ -436,3 +436,71 @@ def test_objections_are_not_in_the_ocds_export(people):
     # then no objection, reason or decision is in it (the approved adjustment's amount is)
     for secret in ("甲", "乙", "丙", "丁", "objection", "Objection", "异议"):
         assert secret not in text
+
+
+def test_the_objection_conditions_agree_with_their_queue_filters(people):
+    """The payment table's new condition and the objection table's, for one object and as a
+    filter, agree with objections open, decided and on either kind of figure."""
+    measurement = Measurement.objects.get(kpi__code="MGT-1")
+    Measurement.objects.filter(pk=measurement.pk).update(
+        reviewed_by=people.preparer, reviewed_at=timezone.now()
+    )
+    on_payment = lodge(people)
+    lodge(people, subject=measurement)
+    for state in ("open", "upheld"):
+        Objection.objects.filter(pk=on_payment.pk).update(
+            state=state, decided_by=people.approver if state != "open" else None,
+            decided_at=timezone.now() if state != "open" else None,
+            decision_reason="x" if state != "open" else "",
+        )  # fmt: skip
+        for table in (workflow.PAYMENT, workflow.OBJECTION):
+            for step in table.transitions.values():
+                for condition in step.conditions:
+                    rows = list(table.model.objects.all())
+                    matching = set(
+                        table.model.objects.filter(condition.q()).values_list("pk", flat=True)
+                    )
+                    assert {r.pk for r in rows if condition.holds(r)} == matching, step
+
+
+@pytest.mark.parametrize("contracts", [3, 12])
+def test_the_payments_list_reads_open_objections_in_the_same_queries(
+    contracts, django_assert_max_num_queries
+):
+    # given payments each held up by an open objection
+    from contracts.models import PaymentCalculation, Period
+    from contracts.services.payments import payments_compute
+    from contracts.synthetic import synthetic_portfolio_create
+    from portfolio.models import Party
+    from tests.contracts.conftest import person
+
+    synthetic_portfolio_create(contracts=contracts)
+    payments_compute(period_ids=list(Period.objects.values_list("pk", flat=True)), via="command")
+    enterprise = person("e", "enterprise", Party.objects.filter(kind="enterprise").first())
+    for calculation in PaymentCalculation.objects.select_related("period"):
+        Objection.objects.create(
+            period=calculation.period, calculation=calculation, reason="x",
+            shown_at=calculation.computed_at, window_closes_on=timezone.localdate(),
+            lodged_by=enterprise,
+        )  # fmt: skip
+    preparer = person("p", "preparer", Party.objects.get(kind="government"))
+    # then the list offers no prepare, in the same number of queries for 3 or 12 payments
+    with django_assert_max_num_queries(8):
+        answer = api(preparer).get("/api/v1/payments/")
+    rows = answer.json()["results"]
+    assert len(rows) == contracts, (answer.json(), PaymentCalculation.objects.count())
+    assert all("prepare" not in row["actions"] for row in rows)
+
+
+@pytest.mark.postgres_only
+def test_every_step_of_an_objection_is_recorded(people):
+    # given an objection lodged with a file and upheld
+    objection = lodge(people)
+    objection_add_evidence(
+        objection=objection, upload=SimpleUploadedFile("a.pdf", PDF), user=people.enterprise
+    )
+    objection_uphold(objection=objection, user=people.approver, reason="维持")
+    # then pghistory keeps the lodging and the decision, and the file's upload
+    events = Objection.pgh_event_model.objects.filter(pgh_obj=objection).order_by("pgh_id")
+    assert [(e.pgh_label, e.state) for e in events] == [("insert", "open"), ("update", "upheld")]
+    assert objection.evidence.get().pgh_event_model.objects.count() == 1
