@@ -33,6 +33,7 @@ from contracts.workflow import ActionRefused
 from portfolio.models import User
 
 from . import approvals
+from .notifications import enqueue_objection_decided, enqueue_objection_lodged
 from .payments import payment_compute_enqueue
 
 __all__ = ["ActionRefused", "ObjectionInputError"]
@@ -96,6 +97,7 @@ def objection_lodge(
             raise ActionRefused(_("An objection against this figure is still open.")) from None
         for upload in uploads:
             objection_add_evidence(objection=objection, upload=upload, user=user)
+        enqueue_objection_lodged(objection_id=objection.pk)
     return objection
 
 
@@ -159,6 +161,7 @@ def _decide(objection: Objection, action: str, user: User, reason: str, outcome:
         user=user,
         reason=f"#{objection.pk} {reason.strip()}",
     )
+    enqueue_objection_decided(objection_id=objection.pk)
     return objection
 
 

@@ -504,3 +504,29 @@ def test_every_step_of_an_objection_is_recorded(people):
     events = Objection.pgh_event_model.objects.filter(pgh_obj=objection).order_by("pgh_id")
     assert [(e.pgh_label, e.state) for e in events] == [("insert", "open"), ("update", "upheld")]
     assert objection.evidence.get().pgh_event_model.objects.count() == 1
+
+
+def test_lodging_and_deciding_are_mailed_from_tasks_once(
+    people, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from contracts.tasks import send_objection_decided, send_objection_lodged
+
+    # when the company lodges: nothing is sent in the request, a task waits for the commit
+    with django_capture_on_commit_callbacks() as queued:
+        objection = lodge(people)
+    assert mail.outbox == [] and len(queued) == 1
+    # then the agency's officials are told once, however often the task runs
+    send_objection_lodged.apply(args=[objection.pk]).get()
+    send_objection_lodged.apply(args=[objection.pk]).get()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "approver2@example.gov.cn", "approver@example.gov.cn", "preparer@example.gov.cn",
+    ]  # fmt: skip
+    assert f"#{objection.pk}" in mail.outbox[0].subject
+    # and the company hears the decision with its reasons
+    mail.outbox.clear()
+    objection_uphold(objection=objection, user=people.approver, reason="巡检记录显示确有断网")
+    send_objection_decided.apply(args=[objection.pk]).get()
+    assert [m.to[0] for m in mail.outbox] == ["company@example.gov.cn"]
+    assert "巡检记录显示确有断网" in mail.outbox[0].body
