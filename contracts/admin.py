@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portfolio.admin_inputs import CheckedInputsMixin
 
-from . import admin_payments  # noqa: F401 — registers the payment workplace
+from . import (
+    admin_objections,  # noqa: F401 — registers the objections
+    admin_payments,  # noqa: F401 — registers the payment workplace
+)
 from .admin_base import QueueFilter, ScopedAdmin, apply_to_each, city_filter
 from .admin_review import PeriodReviewMixin, review_url
 from .admin_selectors import NOT_RESUBMITTED, transition_q

@@ -16,6 +16,7 @@ from contracts.engine.kpi_points import points_for
 from contracts.models import (
     Decision,
     Measurement,
+    Objection,
     PaymentAdjustment,
     PaymentCalculation,
     Period,
@@ -66,6 +67,8 @@ class PeriodReview:
     adjustments: list[PaymentAdjustment]
 
     adjustment_actions: dict[int, list[str]] = field(default_factory=dict)
+    objections: list[Objection] = field(default_factory=list)
+    objection_actions: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def waiting(self) -> int:
@@ -131,6 +134,14 @@ def period_review(*, period: Period, user) -> PeriodReview:
     )
     for adjustment in adjustments:
         adjustment.calculation = calculation
+    objections = list(
+        Objection.objects.filter(period=period)
+        .select_related("lodged_by", "decided_by", "measurement__kpi")
+        .prefetch_related("evidence")
+        .order_by("-lodged_at", "-pk")
+    )
+    for objection in objections:
+        objection.period = period
     return PeriodReview(
         period,
         sheet.version,
@@ -139,6 +150,8 @@ def period_review(*, period: Period, user) -> PeriodReview:
         decisions,
         adjustments,
         {a.pk: workflow.allowed_actions(a, user) for a in adjustments},
+        objections,
+        {o.pk: workflow.allowed_actions(o, user) for o in objections},
     )
 
 
@@ -177,5 +190,6 @@ def official_home_counts(*, user, today: date) -> dict[str, int]:
             state=Period.State.OPEN, due_on__lt=today
         ),
         "returned": measurements.filter(NOT_RESUBMITTED, is_current=True),
+        "objections": Objection.objects.visible_to(user).filter(state=Objection.State.OPEN),
     }
     return {key: capped_count(queryset) for key, queryset in waiting.items()}

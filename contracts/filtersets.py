@@ -5,7 +5,15 @@ from django.db.models import Q
 
 from portfolio.filtersets import DateTimeFilter, FilterSet
 
-from .models import Contract, Evidence, Measurement, PaymentCalculation, Period
+from .models import (
+    Contract,
+    Evidence,
+    Measurement,
+    Objection,
+    ObjectionEvidence,
+    PaymentCalculation,
+    Period,
+)
 
 
 class ContractFilterSet(FilterSet):
@@ -85,3 +93,20 @@ class PaymentFilterSet(FilterSet):
             Q(period__contract__code__icontains=value)
             | Q(period__contract__private_party__name__icontains=value)
         )
+
+
+class ObjectionFilterSet(FilterSet):
+    contract = django_filters.CharFilter(field_name="period__contract__code")
+    period = django_filters.CharFilter(field_name="period__label")
+    lodged_after = DateTimeFilter(field_name="lodged_at", lookup_expr="gte")
+    lodged_before = DateTimeFilter(field_name="lodged_at", lookup_expr="lte")
+
+    class Meta:
+        model = Objection
+        fields = ["state", "calculation", "measurement"]
+
+
+class ObjectionEvidenceFilterSet(FilterSet):
+    class Meta:
+        model = ObjectionEvidence
+        fields = ["objection"]

@@ -742,6 +742,8 @@ class Decision(models.Model):
         APPROVE_ADJUSTMENT = "approve_adjustment", _("adjustment approved")
         REJECT_ADJUSTMENT = "reject_adjustment", _("adjustment rejected")
         REOPEN = "reopen", _("period reopened")
+        UPHOLD_OBJECTION = "uphold_objection", _("objection upheld")
+        ACCEPT_OBJECTION = "accept_objection", _("objection accepted")
 
     period = models.ForeignKey(
         Period, models.PROTECT, related_name="decisions", verbose_name=_("period")
@@ -799,3 +801,8 @@ class NotificationSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient}"
+
+
+# Objections live in their own module (contracts/objections.py); imported here so that
+# `contracts.models` names every model of the app.
+from contracts.objections import Objection, ObjectionEvidence  # noqa: E402, F401

@@ -74,6 +74,16 @@ def send_adjustment_proposed(adjustment_id: int) -> None:
 
 
 @shared_task(**MAIL_RETRY)
+def send_objection_lodged(objection_id: int) -> None:
+    notifications.notify_objection_lodged(objection_id=objection_id)
+
+
+@shared_task(**MAIL_RETRY)
+def send_objection_decided(objection_id: int) -> None:
+    notifications.notify_objection_decided(objection_id=objection_id)
+
+
+@shared_task(**MAIL_RETRY)
 def send_submission_reminder(period_id: int) -> None:
     notifications.notify_submission_due(period_id=period_id)
 

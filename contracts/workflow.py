@@ -1,9 +1,10 @@
 """The workflow, written once: one transition table per state model.
 
-For each model (period, measurement, payment, payment adjustment) the table says, per action,
-the states it starts from, who may do it (roles, always on their own side of the contract:
-officials of its agency, staff of its enterprise; four eyes where named; further conditions)
-and the state it leads to. Everything that decides whether an action may happen reads it:
+For each model (period, measurement, payment, payment adjustment, objection) the table says,
+per action, the states it starts from, who may do it (roles, always on their own side of the
+contract: officials of its agency, staff of its enterprise; four eyes where named; further
+conditions) and the state it leads to. Everything that decides whether an action may happen
+reads it:
 
 - the services call `transition_check` before every change (refusal: `ActionRefused`, whose
   message the admin shows and the API answers with 409);
@@ -24,21 +25,30 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period
+from contracts.models import (
+    Measurement,
+    Objection,
+    PaymentAdjustment,
+    PaymentCalculation,
+    Period,
+)
 from portfolio.models import User
+from portfolio.working_days import working_day_deadline
 
 Role = User.Role
 OFFICIALS = frozenset({Role.PREPARER, Role.APPROVER})
 ENTERPRISE = frozenset({Role.ENTERPRISE})
 # The payment "state" of a period that has no calculation yet (the payment table's compute).
 NOT_COMPUTED = "not_computed"
+# The "state" of an objection not lodged yet (the objection table's lodge).
+NOT_LODGED = "not_lodged"
 
 
 class ActionRefused(Exception):
@@ -70,6 +80,8 @@ class Transition:
     queue: bool = False  # an object in a source state waits for someone who may do this
     # The refusal when the state does not fit: (object, its state) → text; None: the table's.
     state_refusal: Callable[[Any, str], str] | None = None
+    # The refusal when the user's role or side does not fit; None: the generic ones.
+    people_refusal: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Table:
     def state_label(self, state: str) -> str:
         if state == NOT_COMPUTED:
             return str(_("not computed"))
+        if state == NOT_LODGED:
+            return str(_("not lodged"))
         return str(self.model.State(state).label)
 
 
@@ -93,7 +107,7 @@ def _period(obj) -> Period:
     whose side the object is on."""
     if isinstance(obj, Period):
         return obj
-    if isinstance(obj, Measurement | PaymentCalculation):
+    if isinstance(obj, Measurement | PaymentCalculation | Objection):
         return obj.period
     return obj.calculation.period
 
@@ -156,9 +170,169 @@ def _compute_state_refusal(obj, state) -> str:
     }
 
 
+# Payments: an open objection against the payment or a figure of its period holds it up.
+# `with_open_objection` annotates a queryset of payments so that lists read no more rows.
+def _open_objection_pk(calculation) -> int | None:
+    if "open_objection_pk" not in calculation.__dict__:
+        calculation.open_objection_pk = (
+            Objection.objects.filter(period_id=calculation.period_id, state=Objection.State.OPEN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return calculation.open_objection_pk
+
+
+def with_open_objection(queryset: models.QuerySet) -> models.QuerySet:
+    """Payments annotated with their period's first open objection (the condition reads it)."""
+    first_open = Objection.objects.filter(
+        period_id=OuterRef("period_id"), state=Objection.State.OPEN
+    ).order_by("pk")
+    return queryset.annotate(open_objection_pk=Subquery(first_open.values("pk")[:1]))
+
+
+def _objection_refusal(calculation) -> str:
+    objection = Objection.objects.select_related("lodged_by").get(
+        pk=_open_objection_pk(calculation)
+    )
+    return _(
+        "Objection #%(id)s, lodged on %(date)s by %(who)s, is open: decide it before the "
+        "payment is prepared or approved."
+    ) % {
+        "id": objection.pk,
+        "date": date_format(timezone.localtime(objection.lodged_at), "DATE_FORMAT"),
+        "who": objection.lodged_by.get_full_name() or objection.lodged_by.get_username(),
+    }
+
+
+NO_OPEN_OBJECTION = Condition(
+    holds=lambda calculation: _open_objection_pk(calculation) is None,
+    q=lambda: ~Q(period__objections__state=Objection.State.OPEN),
+    refusal=_objection_refusal,
+)
+
+# Objections: what may be contested, until when, and one open objection per figure.
+CONTESTABLE_PAYMENT_STATES = frozenset(
+    {
+        PaymentCalculation.State.COMPUTED,
+        PaymentCalculation.State.PREPARED,
+        PaymentCalculation.State.APPROVED,
+        PaymentCalculation.State.PAID,
+    }
+)
+CONTESTABLE_MEASUREMENT_STATES = frozenset({Measurement.State.RETURNED, Measurement.State.ACCEPTED})
+
+
+def figure_shown_at(subject):
+    """When a figure was shown to the company: a payment when computed, a measurement when
+    an official returned or accepted it (None: not shown yet)."""
+    if isinstance(subject, PaymentCalculation):
+        return subject.computed_at
+    return subject.reviewed_at
+
+
+def objection_window(subject):
+    """The window to object to `subject`: its `Deadline` (last day, and whether a year the
+    calendar does not know was counted Monday to Friday), or None if it was not shown yet."""
+    shown = figure_shown_at(subject)
+    if shown is None:
+        return None
+    return working_day_deadline(timezone.localdate(shown), settings.OBJECTION_WINDOW_WORKING_DAYS)
+
+
+def _contestable(objection) -> bool:
+    if objection.calculation_id:
+        return objection.calculation.state in CONTESTABLE_PAYMENT_STATES
+    measurement = objection.measurement
+    return (
+        measurement.is_current
+        and measurement.state in CONTESTABLE_MEASUREMENT_STATES
+        and measurement.reviewed_at is not None  # imported as accepted: never shown
+    )
+
+
+CONTESTABLE = Condition(
+    holds=_contestable,
+    q=lambda: (
+        Q(calculation__state__in=sorted(CONTESTABLE_PAYMENT_STATES))
+        | Q(
+            measurement__is_current=True,
+            measurement__state__in=sorted(CONTESTABLE_MEASUREMENT_STATES),
+            measurement__reviewed_at__isnull=False,
+        )
+    ),
+    refusal=lambda objection: _(
+        "Only a computed payment, or a measurement an official returned or accepted, can be "
+        "contested."
+    ),
+)
+
+
+def _window_refusal(objection) -> str:
+    text = _(
+        "The objection window closed on %(closed)s: %(days)d working days after the figure "
+        "was shown on %(shown)s."
+    ) % {
+        "closed": date_format(objection.window_closes_on, "DATE_FORMAT"),
+        "days": settings.OBJECTION_WINDOW_WORKING_DAYS,
+        "shown": date_format(timezone.localdate(objection.shown_at), "DATE_FORMAT"),
+    }
+    deadline = working_day_deadline(
+        timezone.localdate(objection.shown_at), settings.OBJECTION_WINDOW_WORKING_DAYS
+    )
+    if deadline.estimated:
+        text += " " + _(
+            "The official holidays of that year are not known yet: Monday to Friday were "
+            "counted as working days."
+        )
+    return text
+
+
+WITHIN_WINDOW = Condition(
+    holds=lambda objection: timezone.localdate() <= objection.window_closes_on,
+    q=lambda: Q(window_closes_on__gte=timezone.localdate()),
+    refusal=_window_refusal,
+)
+
+
+def _open_on_subject(objection) -> int | None:
+    subject = (
+        {"calculation": objection.calculation_id}
+        if objection.calculation_id
+        else {"measurement": objection.measurement_id}
+    )
+    return (
+        Objection.objects.filter(state=Objection.State.OPEN, **subject)
+        .exclude(pk=objection.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _none_open_on_figure_q() -> Q:
+    q = Q()
+    for subject in ("calculation", "measurement"):
+        others = Objection.objects.filter(
+            state=Objection.State.OPEN, **{subject: OuterRef(subject)}
+        ).exclude(pk=OuterRef("pk"))
+        q &= ~Q(Exists(others))
+    return q
+
+
+NONE_OPEN_ON_FIGURE = Condition(
+    holds=lambda objection: _open_on_subject(objection) is None,
+    q=_none_open_on_figure_q,
+    refusal=lambda objection: (
+        _("Objection #%(id)s against this figure is still open.")
+        % {"id": _open_on_subject(objection)}
+    ),
+)
+
+
 # --- The tables ------------------------------------------------------------------------
 
 P, M, C, A = Period.State, Measurement.State, PaymentCalculation.State, PaymentAdjustment.State
+OB = Objection.State
 
 PERIOD = Table(
     model=Period,
@@ -227,6 +401,16 @@ MEASUREMENT = Table(
             reason_prompt=gettext_lazy("Say why the measurement is returned."),
             state_refusal=_review_state_refusal,
         ),
+        # An accepted figure opened again for the company's correction: only by accepting an
+        # objection against it (contracts/services/objections.py), which gives the reason.
+        "reopen": Transition(
+            frozenset({M.ACCEPTED}),
+            M.RETURNED,
+            OFFICIALS,
+            gettext_lazy("reopen for correction"),
+            conditions=(_period_not_locked("period"), CURRENT_REVISION),
+            reason_prompt=gettext_lazy("Say why the measurement is reopened."),
+        ),
     },
 )
 
@@ -250,6 +434,7 @@ PAYMENT = Table(
             C.PREPARED,
             frozenset({Role.PREPARER}),
             gettext_lazy("prepare"),
+            conditions=(NO_OPEN_OBJECTION,),
             queue=True,
         ),
         "approve": Transition(
@@ -261,6 +446,7 @@ PAYMENT = Table(
             not_by_refusal=gettext_lazy(
                 "You prepared this payment: another official must approve it."
             ),
+            conditions=(NO_OPEN_OBJECTION,),
             queue=True,
         ),
         "return": Transition(
@@ -309,8 +495,56 @@ ADJUSTMENT = Table(
     },
 )
 
+# The company lodges an objection against a figure shown to it, within the window; officials
+# of the agency decide it — not the official who prepared or reviewed the figure (four eyes).
+OBJECTION_DECISION_NOT_BY = gettext_lazy(
+    "The objection is against your own work on this figure: another official must decide it."
+)
+OBJECTION = Table(
+    model=Objection,
+    wrong_state=gettext_lazy("The objection is %(state)s; this needs it %(needed)s."),
+    transitions={
+        "lodge": Transition(
+            frozenset({NOT_LODGED}),
+            OB.OPEN,
+            ENTERPRISE,
+            gettext_lazy("object"),
+            conditions=(CONTESTABLE, WITHIN_WINDOW, NONE_OPEN_ON_FIGURE),
+            reason_prompt=gettext_lazy("Say why you object to the figure."),
+            people_refusal=gettext_lazy("Only the contract's enterprise objects to its figures."),
+        ),
+        "add_evidence": Transition(
+            frozenset({OB.OPEN}),
+            None,
+            ENTERPRISE,
+            gettext_lazy("add a file"),
+            people_refusal=gettext_lazy("Only the contract's enterprise objects to its figures."),
+        ),
+        "uphold": Transition(
+            frozenset({OB.OPEN}),
+            OB.UPHELD,
+            OFFICIALS,
+            gettext_lazy("uphold the figure"),
+            not_by="contested_official",
+            not_by_refusal=OBJECTION_DECISION_NOT_BY,
+            reason_prompt=gettext_lazy("Say why the figure stands."),
+            queue=True,
+        ),
+        "accept": Transition(
+            frozenset({OB.OPEN}),
+            OB.ACCEPTED,
+            OFFICIALS,
+            gettext_lazy("accept the objection"),
+            not_by="contested_official",
+            not_by_refusal=OBJECTION_DECISION_NOT_BY,
+            reason_prompt=gettext_lazy("Say why the objection is accepted."),
+            queue=True,
+        ),
+    },
+)
+
 TABLES: dict[type[models.Model], Table] = {
-    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT)
+    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT, OBJECTION)
 }
 # Payment actions asked of a period (its payment may not exist yet).
 PERIOD_PAYMENT_ACTIONS = ("compute",)
@@ -342,18 +576,22 @@ def _people_refusal(step: Transition, obj, user: User | None) -> str | None:
         return None if step.system else _("Your role may not do this.")
     role = getattr(user, "role", "")  # an anonymous user has none
     if role not in step.roles:
+        if step.people_refusal is not None:
+            return str(step.people_refusal)
         if step.roles == ENTERPRISE:
             return _("Only the contract's enterprise submits its measurements.")
         return _("Your role may not do this.")
     # On their own side of the contract: its agency's officials, its enterprise's staff.
     if getattr(_period(obj).contract, f"{user.contract_side}_id") != user.party_id:
+        if step.people_refusal is not None:
+            return str(step.people_refusal)
         if step.roles == ENTERPRISE:
             return _("Only the contract's enterprise submits its measurements.")
         return _("This contract belongs to another agency.")
     return None
 
 
-def refusal(obj, action: str, user: User | None) -> str | None:
+def refusal(obj, action: str, user: User | None, *, explain: bool = True) -> str | None:
     """Why `user` may not do `action` on `obj` now (None: they may). `user=None` is the
     system (the nightly run), allowed only the transitions marked `system`. Reads the object
     as loaded: the services call it again on the row they have locked."""
@@ -372,7 +610,8 @@ def refusal(obj, action: str, user: User | None) -> str | None:
         return str(step.not_by_refusal)
     for condition in step.conditions:
         if not condition.holds(obj):
-            return condition.refusal(obj)
+            # `explain=False`: whether, not why (a condition's reason may read more rows).
+            return condition.refusal(obj) if explain else "refused"
     return None
 
 
@@ -396,7 +635,7 @@ def allowed_actions(obj, user: User | None) -> list[str]:
     names = list(table.transitions)
     if table is PERIOD:
         names += PERIOD_PAYMENT_ACTIONS
-    return [name for name in names if refusal(obj, name, user) is None]
+    return [name for name in names if refusal(obj, name, user, explain=False) is None]
 
 
 def awaiting_q(model: type[models.Model], user: User) -> Q | None:

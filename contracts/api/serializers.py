@@ -11,6 +11,8 @@ from contracts.models import (
     Measurement,
     MechanismVersion,
     Milestone,
+    Objection,
+    ObjectionEvidence,
     PaymentCalculation,
     Period,
 )
@@ -206,6 +208,85 @@ class PaymentSerializer(serializers.ModelSerializer):
     def get_actions(self, calculation) -> list[str]:
         request = self.context.get("request")  # no caller (a serializer used alone): none
         return workflow.allowed_actions(calculation, request.user) if request else []
+
+
+class ObjectionEvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.StringRelatedField(label=_("uploaded by"))
+    download = serializers.HyperlinkedIdentityField(
+        view_name="objection-evidence-download", label=_("download")
+    )
+
+    class Meta:
+        model = ObjectionEvidence
+        fields = [
+            "id", "objection", "original_name", "sha256", "size", "content_type",
+            "uploaded_by", "uploaded_at", "download",
+        ]  # fmt: skip
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(
+        source="period.contract.code", read_only=True, label=_("contract")
+    )
+    period_label = serializers.CharField(
+        source="period.label", read_only=True, label=_("period label")
+    )
+    lodged_by = serializers.StringRelatedField(label=_("lodged by"))
+    decided_by = serializers.StringRelatedField(allow_null=True, label=_("decided by"))
+    evidence = ObjectionEvidenceSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do now (contracts/workflow.py): add_evidence, uphold, "
+        "accept",
+        label=_("allowed actions"),
+    )
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id", "contract", "period", "period_label", "calculation", "measurement", "item",
+            "reason", "state", "shown_at", "window_closes_on", "lodged_by", "lodged_at",
+            "decided_by", "decided_at", "decision_reason", "outcome", "adjustment", "evidence",
+            "actions",
+        ]  # fmt: skip
+
+    def get_actions(self, objection) -> list[str]:
+        request = self.context.get("request")
+        return workflow.allowed_actions(objection, request.user) if request else []
+
+
+class ObjectionLodgeSerializer(serializers.Serializer):
+    calculation = serializers.IntegerField(required=False, help_text="payment id")
+    measurement = serializers.IntegerField(required=False, help_text="measurement id")
+    reason = serializers.CharField(max_length=5000)
+    item = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="the part contested, e.g. a deduction line",
+    )
+
+    def validate(self, data):
+        given = [name for name in ("calculation", "measurement") if name in data]
+        if len(given) != 1:
+            message = _("Give either a calculation or a measurement, not both.")
+            if not given:
+                message = _("Give the calculation or the measurement objected to.")
+            raise serializers.ValidationError({"calculation": [message]})
+        return data
+
+
+class ObjectionEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ObjectionAcceptSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    amount = serializers.DecimalField(
+        max_digits=17,
+        decimal_places=2,
+        required=False,
+        help_text="the adjustment to propose, only once the payment is approved or paid",
+    )
 
 
 class BundleErrorSerializer(serializers.Serializer):

@@ -17,12 +17,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contracts import workflow
 from contracts.bundles import BundleInvalid, bundle_import
 from contracts.evidence_files import evidence_response
 from contracts.filtersets import (
     ContractFilterSet,
     EvidenceFilterSet,
     MeasurementFilterSet,
+    ObjectionEvidenceFilterSet,
+    ObjectionFilterSet,
     PaymentFilterSet,
     PeriodFilterSet,
 )
@@ -32,10 +35,12 @@ from contracts.models import (
     Evidence,
     Measurement,
     MechanismVersion,
+    Objection,
+    ObjectionEvidence,
     PaymentCalculation,
     Period,
 )
-from contracts.services import approvals, measurements
+from contracts.services import approvals, measurements, objections
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import EVIDENCE_CONTENT_TYPES, UploadRejected
@@ -281,7 +286,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     filterset_class = PaymentFilterSet
 
     def get_queryset(self):
-        return (
+        return workflow.with_open_objection(
             self.scoped()
             .select_related("period__contract", "mechanism_version", "prepared_by", "approved_by")
             .order_by("period__contract__code", "period__starts_on")
@@ -325,6 +330,149 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
                 calculation=c, user=request.user, **data.validated_data
             )
         )
+
+
+class ObjectionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Objections (异议复核): lodged by the contract's enterprise within the window, decided by
+    officials of its agency; auditors read them. Not public: no OCDS."""
+
+    queryset = Objection.objects.none()
+    serializer_class = s.ObjectionSerializer
+    throttle_scope = "uploads"  # the evidence upload only (get_throttles)
+    filterset_class = ObjectionFilterSet
+
+    def get_queryset(self):
+        return (
+            self.scoped()
+            .select_related("period__contract", "lodged_by", "decided_by")
+            .prefetch_related("evidence__uploaded_by")
+            .order_by("-lodged_at", "-pk")
+        )
+
+    def get_throttles(self):
+        return super().get_throttles() if self.action == "evidence" else []
+
+    def _answer(self, objection, status_code=200) -> Response:
+        objection = self.get_queryset().get(pk=objection.pk)
+        return Response(self.get_serializer(objection).data, status=status_code)
+
+    @extend_schema(
+        request=s.ObjectionLodgeSerializer,
+        responses={201: s.ObjectionSerializer, 404: NOT_FOUND, 409: REFUSED},
+    )
+    def create(self, request):
+        """Object to a computed payment or to a returned or accepted measurement, within
+        OBJECTION_WINDOW_WORKING_DAYS working days of its being shown (409 after, with the
+        date the window closed)."""
+        if not IsEnterprise().has_permission(request, self):
+            self.permission_denied(request, message=IsEnterprise.message)
+        data = s.ObjectionLodgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "calculation" in data.validated_data:
+            model, pk = PaymentCalculation, data.validated_data["calculation"]
+        else:
+            model, pk = Measurement, data.validated_data["measurement"]
+        subject = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+        try:
+            objection = objections.objection_lodge(
+                subject=subject,
+                user=request.user,
+                reason=data.validated_data["reason"],
+                item=data.validated_data.get("item", ""),
+            )
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(objection, 201)
+
+    @extend_schema(
+        request={"multipart/form-data": s.ObjectionEvidenceUploadSerializer},
+        responses={
+            201: s.ObjectionEvidenceSerializer,
+            400: OpenApiResponse(description="bad file: reason"),
+            404: NOT_FOUND,
+            409: REFUSED,
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        """A file for an open objection (PDF, PNG, JPEG, XLSX or CSV by its content)."""
+        if not IsEnterprise().has_permission(request, self):
+            self.permission_denied(request, message=IsEnterprise.message)
+        objection = self.get_object()
+        data = s.ObjectionEvidenceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            evidence = objections.objection_add_evidence(
+                objection=objection, upload=data.validated_data["file"], user=request.user
+            )
+        except UploadRejected as exc:
+            return Response({"file": [exc.reason]}, status=400)
+        except ActionRefused as exc:
+            return refused(exc)
+        answer = s.ObjectionEvidenceSerializer(evidence, context={"request": request})
+        return Response(answer.data, status=201)
+
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.ObjectionSerializer, 409: REFUSED})
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
+    def uphold(self, request, pk=None):
+        """The figure stands, for the reason given."""
+        data = s.ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            objection = objections.objection_uphold(
+                objection=self.get_object(),
+                user=request.user,
+                reason=data.validated_data["reason"],
+            )
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(objection)
+
+    @extend_schema(
+        request=s.ObjectionAcceptSerializer,
+        responses={
+            200: s.ObjectionSerializer,
+            400: OpenApiResponse(description="the amount missing or not wanted: reason"),
+            409: REFUSED,
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
+    def accept(self, request, pk=None):
+        """The figure is corrected: a measurement reopened for correction, a payment computed
+        again, or once approved an adjustment of `amount` proposed (four eyes)."""
+        data = s.ObjectionAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            objection = objections.objection_accept(
+                objection=self.get_object(), user=request.user, **data.validated_data
+            )
+        except objections.ObjectionInputError as exc:
+            return Response({exc.field: [exc.reason]}, status=400)
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(objection)
+
+
+class ObjectionEvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The files of objections, scoped like them (`?objection=` lists one objection's)."""
+
+    queryset = ObjectionEvidence.objects.none()
+    serializer_class = s.ObjectionEvidenceSerializer
+    filterset_class = ObjectionEvidenceFilterSet
+
+    def get_queryset(self):
+        return self.scoped().select_related("uploaded_by").order_by("-uploaded_at", "-pk")
+
+    @extend_schema(
+        responses={
+            **{(200, content_type): bytes for content_type in EVIDENCE_CONTENT_TYPES},
+            404: NOT_FOUND,
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file, as an attachment, after the scope check."""
+        return evidence_response(self.get_object())
 
 
 BUNDLE_STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404}

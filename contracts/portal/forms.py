@@ -133,3 +133,15 @@ class PeriodForm(forms.Form):
         except ActionRefused as exc:
             self.add_error(name, str(exc))
             return draft
+
+
+class ObjectionForm(forms.Form):
+    """An objection: the reasons and any files (checked by the service, as evidence is)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reasons"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": gettext_lazy("Say why you object to the figure.")},
+    )
+    files = MultipleFileField(label=gettext_lazy("Evidence files"), required=False)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("periods/<int:pk>/", views.period_detail, name="period"),
     path("periods/<int:pk>/template/", views.template_download, name="period-template"),
     path("periods/<int:pk>/template/upload/", views.template_upload_view, name="period-upload"),
+    path("periods/<int:pk>/objections/", views.period_objections_view, name="objections"),
+    path("periods/<int:pk>/objections/new/", views.objection_new, name="objection-new"),
     path("template/", views.template_download, name="template"),
     path("template/upload/", views.template_upload_view, name="upload"),
 ]

@@ -5,13 +5,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts import workflow
-from contracts.models import Contract, Period
+from contracts.models import Contract, Measurement, PaymentCalculation, Period
+from contracts.objection_selectors import period_objections
 from contracts.selectors import (
     contract_periods,
     contracts_overview,
@@ -20,9 +21,10 @@ from contracts.selectors import (
 )
 from contracts.services.approvals import ActionRefused
 from contracts.services.measurements import period_submit
-from contracts.uploads import XLSX
+from contracts.services.objections import objection_lodge
+from contracts.uploads import XLSX, UploadRejected
 
-from .forms import PeriodForm
+from .forms import ObjectionForm, PeriodForm
 from .wording import rule_in_words, target_in_words
 from .workbooks import template_upload, template_workbook
 
@@ -166,4 +168,85 @@ def _render_period(request, sheet, form: PeriodForm):
             # Why the period cannot be submitted now (e.g. it has not ended), else None.
             "submit_refused": workflow.refusal(sheet.period, "submit", request.user),
         },
+    )
+
+
+def _period_of(request, pk: int) -> Period:
+    return get_object_or_404(
+        Period.objects.visible_to(request.user).select_related("contract"), pk=pk
+    )
+
+
+@enterprise_only
+def period_objections_view(request, pk: int):
+    """The figures of the period the company may contest, each with its *object* button and
+    window, and its objections' progress."""
+    period = _period_of(request, pk)
+    return render(
+        request,
+        "portal/objections.html",
+        {
+            "period": period,
+            "contract": period.contract,
+            "view": period_objections(period=period, user=request.user),
+        },
+    )
+
+
+def _contested(request, period: Period):
+    """The figure the form objects to (404 unless it is of this period, within scope)."""
+    source = request.POST if request.method == "POST" else request.GET
+    if source.get("calculation"):
+        model, pk = PaymentCalculation, source.get("calculation")
+    else:
+        model, pk = Measurement, source.get("measurement")
+    if not str(pk or "").isdigit():
+        raise Http404
+    subject = get_object_or_404(
+        model.objects.visible_to(request.user).select_related("period__contract"),
+        pk=int(pk),
+        period=period,
+    )
+    return subject, (source.get("item") or "")[:200]
+
+
+@enterprise_only
+def objection_new(request, pk: int):
+    """The objection form: reasons and files; a refusal (the window closed on …) is shown
+    above it, a bad file beside its field; nothing is lodged unless all of it is right."""
+    period = _period_of(request, pk)
+    subject, item = _contested(request, period)
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            objection = objection_lodge(
+                subject=subject,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                item=item,
+                uploads=form.cleaned_data["files"],
+            )
+        except UploadRejected as exc:
+            form.add_error("files", exc.reason)
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Objection #%(id)s lodged: the payment waits until officials decide it.")
+                % {"id": objection.pk},
+            )
+            return redirect("portal:objections", pk=period.pk)
+    return render(
+        request,
+        "portal/objection_form.html",
+        {
+            "period": period,
+            "contract": period.contract,
+            "subject": subject,
+            "is_payment": isinstance(subject, PaymentCalculation),
+            "item": item,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )

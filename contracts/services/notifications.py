@@ -44,6 +44,14 @@ def enqueue_adjustment_proposed(*, adjustment_id: int) -> None:
     _enqueue("send_adjustment_proposed", adjustment_id)
 
 
+def enqueue_objection_lodged(*, objection_id: int) -> None:
+    _enqueue("send_objection_lodged", objection_id)
+
+
+def enqueue_objection_decided(*, objection_id: int) -> None:
+    _enqueue("send_objection_decided", objection_id)
+
+
 def _addresses(*, party_id: int, roles: list[str], exclude: int | None = None) -> list[str]:
     people = User.objects.filter(party_id=party_id, role__in=roles, is_active=True)
     if exclude is not None:
@@ -173,4 +181,73 @@ def notify_submission_due(*, period_id: int) -> int:
         to=_addresses(party_id=period.contract.private_party_id, roles=[User.Role.ENTERPRISE]),
         subject=subject,
         body=subject,
+    )
+
+
+def _objection(objection_id: int):
+    from contracts.models import Objection
+
+    return Objection.objects.select_related(
+        "period__contract", "measurement__kpi", "lodged_by", "decided_by"
+    ).get(pk=objection_id)
+
+
+def _objection_words(objection) -> dict:
+    period = objection.period
+    figure = objection.measurement.kpi.code if objection.measurement_id else _("payment")
+    if objection.item:
+        figure = f"{figure} · {objection.item}"
+    return {
+        "id": objection.pk,
+        "contract": period.contract.code,
+        "period": period.label,
+        "figure": figure,
+    }
+
+
+def notify_objection_lodged(*, objection_id: int) -> int:
+    """Tell the agency's officials that the company objects (and that the payment waits)."""
+    objection = _objection(objection_id)
+    words = _objection_words(objection)
+    subject = _("Objection #%(id)s: %(contract)s %(period)s %(figure)s") % words
+    body = _(
+        "%(company)s objects to %(figure)s; the window closed on %(closes)s. The payment is "
+        "neither prepared nor approved until an official decides it.\n\n%(reason)s"
+    ) % {
+        **words,
+        "company": objection.lodged_by,
+        "closes": date_format(objection.window_closes_on, "DATE_FORMAT"),
+        "reason": objection.reason,
+    }
+    return _send_once(
+        event=f"objection-lodged:{objection.pk}",
+        to=_addresses(
+            party_id=objection.period.contract.government_party_id,
+            roles=[User.Role.PREPARER, User.Role.APPROVER],
+        ),
+        subject=subject,
+        body=body,
+    )
+
+
+def notify_objection_decided(*, objection_id: int) -> int:
+    """Tell the company how its objection was decided, and why."""
+    objection = _objection(objection_id)
+    if objection.decided_at is None:
+        return 0
+    words = _objection_words(objection)
+    subject = _("Objection #%(id)s decided: %(contract)s %(period)s") % words
+    body = _("%(official)s: %(state)s.\n\n%(reason)s\n\n%(outcome)s") % {
+        "official": objection.decided_by,
+        "state": objection.get_state_display(),
+        "reason": objection.decision_reason,
+        "outcome": objection.outcome,
+    }
+    return _send_once(
+        event=f"objection-decided:{objection.pk}",
+        to=_addresses(
+            party_id=objection.period.contract.private_party_id, roles=[User.Role.ENTERPRISE]
+        ),
+        subject=subject,
+        body=body.strip(),
     )

@@ -24,6 +24,7 @@ HOME_LINKS = [
     ("adjustments", _("Adjustments to approve"), "paymentadjustment", "state__exact=proposed"),
     ("overdue", _("Overdue periods"), "period", "overdue=yes"),
     ("returned", _("Returned items not yet resubmitted"), "measurement", "review=returned"),
+    ("objections", _("Open objections"), "objection", "state__exact=open"),
 ]
 
 

@@ -17,6 +17,10 @@ router.register("periods", contracts.PeriodViewSet, basename="period")
 router.register("measurements", contracts.MeasurementViewSet, basename="measurement")
 router.register("evidence", contracts.EvidenceViewSet, basename="evidence")
 router.register("payments", contracts.PaymentViewSet, basename="payment")
+router.register("objections", contracts.ObjectionViewSet, basename="objection")
+router.register(
+    "objection-evidence", contracts.ObjectionEvidenceViewSet, basename="objection-evidence"
+)
 router.register("reports", reports.ReportViewSet, basename="report")
 
 urlpatterns = [

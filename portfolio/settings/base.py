@@ -326,6 +326,9 @@ PAYMENT_RUN_RESUME_MINUTES = int(os.environ.get("PAYMENT_RUN_RESUME_MINUTES", "3
 PERIOD_SUBMISSION_DAYS = int(os.environ.get("PERIOD_SUBMISSION_DAYS", "15"))
 # Days before a period ends that the enterprise may already submit it (0: only once it ended).
 PERIOD_SUBMIT_DAYS_EARLY = int(os.environ.get("PERIOD_SUBMIT_DAYS_EARLY", "0"))
+# Working days (portfolio/working_days.py) the company has to object to a figure once it is
+# shown to it (a payment computed, a measurement returned or accepted).
+OBJECTION_WINDOW_WORKING_DAYS = int(os.environ.get("OBJECTION_WINDOW_WORKING_DAYS", "5"))
 
 # OCDS export: the ocid prefix registered with the Open Contracting Partnership (ocds-
 # and 6 characters), who publishes, and the site's public address for package URIs.

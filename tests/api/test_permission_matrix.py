@@ -20,8 +20,9 @@ the own and the other object exactly when the same role may open them (their det
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -34,7 +35,15 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from contracts.bundles import bundle_import
-from contracts.models import Contract, Evidence, Measurement, PaymentCalculation, Period
+from contracts.models import (
+    Contract,
+    Evidence,
+    Measurement,
+    Objection,
+    ObjectionEvidence,
+    PaymentCalculation,
+    Period,
+)
 from contracts.services.payments import payments_compute
 from portfolio.models import Party
 from reports.models import Report
@@ -139,6 +148,34 @@ TABLE = [
     ("POST periods/{id}/compute/",     "own",   "computed",       "401 403 403 202 202 404 403"),
     ("POST periods/{id}/compute/",     "other", "computed",       "401 403 403 404 404 202 403"),
     ("POST periods/{id}/compute/",     "own",   "approved",       "401 403 403 409 409 404 403"),
+    # Objections (异议复核): read like payments; lodged by the contract's enterprise within
+    # the window ("late": computed 2026-09-30, the window closed 2026-10-13); files while
+    # open; decided by the agency's officials, not by the one whose work is contested.
+    ("GET  objections/",               "own",   "",               "401 200 200 200 200 200 200"),
+    ("GET  objections/{id}/",          "own",   "",               "401 200 404 200 200 404 200"),
+    ("GET  objections/{id}/",          "other", "",               "401 404 200 404 404 200 200"),
+    ("POST objections/",               "own",   "computed",       "401 201 404 403 403 403 403"),
+    ("POST objections/",               "other", "computed",       "401 404 201 403 403 403 403"),
+    ("POST objections/",               "own",   "late",           "401 409 404 403 403 403 403"),
+    ("POST objections/",               "own",   "no reason",      "401 400 400 403 403 403 403"),
+    ("POST objections/{id}/evidence/", "own",   "open",           "401 201 404 403 403 403 403"),
+    ("POST objections/{id}/evidence/", "other", "open",           "401 404 201 403 403 403 403"),
+    ("POST objections/{id}/evidence/", "own",   "upheld",         "401 409 404 403 403 403 403"),
+    ("POST objections/{id}/evidence/", "own",   "not a PDF",      "401 400 404 403 403 403 403"),
+    ("POST objections/{id}/uphold/",   "own",   "open",           "401 403 403 200 200 404 403"),
+    ("POST objections/{id}/uphold/",   "other", "open",           "401 403 403 404 404 200 403"),
+    ("POST objections/{id}/uphold/",   "own",   "four eyes",      "401 403 403 409 200 404 403"),
+    ("POST objections/{id}/uphold/",   "own",   "upheld",         "401 403 403 409 409 404 403"),
+    ("POST objections/{id}/uphold/",   "own",   "no reason",      "401 403 403 400 400 400 403"),
+    ("POST objections/{id}/accept/",   "own",   "open",           "401 403 403 200 200 404 403"),
+    ("POST objections/{id}/accept/",   "other", "open",           "401 403 403 404 404 200 403"),
+    ("POST objections/{id}/accept/",   "own",   "four eyes",      "401 403 403 409 200 404 403"),
+    ("POST objections/{id}/accept/",   "own",   "approved",       "401 403 403 400 400 404 403"),
+    ("GET  objection-evidence/",       "own",   "",               "401 200 200 200 200 200 200"),
+    ("GET  objection-evidence/{id}/",  "own",   "",               "401 200 404 200 200 404 200"),
+    ("GET  objection-evidence/{id}/",  "other", "",               "401 404 200 404 404 200 200"),
+    ("GET  objection-evidence/{id}/download/", "own", "",         "401 200 404 200 200 404 200"),
+    ("GET  objection-evidence/{id}/download/", "other", "",       "401 404 200 404 404 200 200"),
     # Bundles: a new contract of cn-steps' agency; cn-steps itself again (title changed);
     # cn-steps naming the other agency as its government party (the other official's).
     ("POST bundles/",                  "own",   "new contract",   "401 403 403 201 201 403 403"),
@@ -161,7 +198,8 @@ TABLE = [
 KIND = {
     "cities": "city", "parties": "company", "projects": "project", "contracts": "contract",
     "periods": "period", "measurements": "measurement", "evidence": "evidence",
-    "payments": "payment", "reports": "report",
+    "payments": "payment", "reports": "report", "objections": "objection",
+    "objection-evidence": "objection_evidence",
 }  # fmt: skip
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -257,6 +295,27 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
         content_type="application/pdf",
         uploaded_by=enterprise,
     )
+    objection = Objection.objects.create(
+        period=period,
+        calculation=period.calculation,
+        reason="扣分有误",
+        state=Objection.State.UPHELD,
+        shown_at=period.calculation.computed_at,
+        window_closes_on=timezone.localdate(),
+        lodged_by=enterprise,
+        decided_by=approver,
+        decided_at=timezone.now(),
+        decision_reason="维持",
+    )
+    objection_evidence = ObjectionEvidence.objects.create(
+        objection=objection,
+        file=ContentFile(PDF, name="letter.pdf"),
+        original_name="letter.pdf",
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        size=len(PDF),
+        content_type="application/pdf",
+        uploaded_by=enterprise,
+    )
     report, _ = report_request(contract=contract, period_label=period.label)
     report.file.save("report.pdf", ContentFile(PDF), save=False)
     report.state, report.sha256, report.size = "ready", hashlib.sha256(PDF).hexdigest(), len(PDF)
@@ -267,6 +326,7 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
         report=report,
         measurement=measurement,
         evidence=evidence,
+        objection=objection,
         payment=period.calculation,
         enterprise=enterprise,
         preparer=preparer,
@@ -283,6 +343,8 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
             "evidence": evidence.pk,
             "payment": period.calculation.pk,
             "report": report.pk,
+            "objection": objection.pk,
+            "objection_evidence": objection_evidence.pk,
         },
     )
 
@@ -369,6 +431,35 @@ def bundle_naming(other, what: str) -> dict:
     return request
 
 
+def objection_in(side, state: str, data=None, *, contested_by=None, payment=None) -> dict:
+    """The side's objection (against its payment) in `state`; `contested_by`: the official
+    whose preparation it contests (four eyes); `payment`: that payment's state."""
+    if payment == "approved":
+        approved(side)
+    decided = state != Objection.State.OPEN
+    Objection.objects.filter(pk=side.objection.pk).update(
+        state=state,
+        contested_official=contested_by,
+        decided_by=side.approver if decided else None,
+        decided_at=timezone.now() if decided else None,
+        decision_reason="维持" if decided else "",
+    )
+    return {} if data is None else {"data": data}
+
+
+def lodge(side, *, late=False, data=None) -> dict:
+    shown = datetime(2026, 9, 30, 10, tzinfo=ZoneInfo("Asia/Shanghai")) if late else timezone.now()
+    PaymentCalculation.objects.filter(pk=side.payment.pk).update(computed_at=shown)
+    body = {"calculation": side.payment.pk, "reason": "扣分有误"} if data is None else data
+    return {"data": body, "format": "json"}
+
+
+def objection_file(side, state: str, content: bytes) -> dict:
+    objection_in(side, state)
+    file = SimpleUploadedFile("letter.pdf", content, content_type="application/pdf")
+    return {"data": {"file": file}, "format": "multipart"}
+
+
 REASON = {"reason": "复核"}
 PAID = {"reference": "GK-1", "paid_on": "2026-08-01"}
 STATES = {
@@ -412,6 +503,27 @@ STATES = {
     "POST periods/{id}/compute/": {
         "computed": lambda s: payment_in(s, "computed"),
         "approved": lambda s: approved(s),
+    },
+    "POST objections/": {
+        "computed": lambda s: lodge(s),
+        "late": lambda s: lodge(s, late=True),
+        "no reason": lambda s: lodge(s, data={"calculation": s.payment.pk}),
+    },
+    "POST objections/{id}/evidence/": {
+        "open": lambda s: objection_file(s, "open", PDF),
+        "upheld": lambda s: objection_file(s, "upheld", PDF),
+        "not a PDF": lambda s: objection_file(s, "open", ELF),
+    },
+    "POST objections/{id}/uphold/": {
+        "open": lambda s: objection_in(s, "open", REASON),
+        "four eyes": lambda s: objection_in(s, "open", REASON, contested_by=s.preparer),
+        "upheld": lambda s: objection_in(s, "upheld", REASON),
+        "no reason": lambda s: objection_in(s, "open", {}),
+    },
+    "POST objections/{id}/accept/": {
+        "open": lambda s: objection_in(s, "open", REASON),
+        "four eyes": lambda s: objection_in(s, "open", REASON, contested_by=s.preparer),
+        "approved": lambda s: objection_in(s, "open", REASON, payment="approved"),
     },
     "GET  reports/{id}/download/": {"pending": report_pending},
     "POST reports/": {
