@@ -31,7 +31,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period
+from contracts.models import (
+    Measurement,
+    PaymentAdjustment,
+    PaymentCalculation,
+    Period,
+    RectificationNotice,
+)
 from portfolio.models import User
 
 Role = User.Role
@@ -39,6 +45,8 @@ OFFICIALS = frozenset({Role.PREPARER, Role.APPROVER})
 ENTERPRISE = frozenset({Role.ENTERPRISE})
 # The payment "state" of a period that has no calculation yet (the payment table's compute).
 NOT_COMPUTED = "not_computed"
+# The "state" of a rectification notice not issued yet (the rectification table's issue).
+NOT_ISSUED = "not_issued"
 
 
 class ActionRefused(Exception):
@@ -70,6 +78,9 @@ class Transition:
     queue: bool = False  # an object in a source state waits for someone who may do this
     # The refusal when the state does not fit: (object, its state) → text; None: the table's.
     state_refusal: Callable[[Any, str], str] | None = None
+    # The refusal for someone not of the contract's enterprise (enterprise actions); None:
+    # the measurements' wording.
+    enterprise_refusal: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class Table:
     def state_label(self, state: str) -> str:
         if state == NOT_COMPUTED:
             return str(_("not computed"))
+        if state == NOT_ISSUED:
+            return str(_("not issued"))
         return str(self.model.State(state).label)
 
 
@@ -93,7 +106,7 @@ def _period(obj) -> Period:
     whose side the object is on."""
     if isinstance(obj, Period):
         return obj
-    if isinstance(obj, Measurement | PaymentCalculation):
+    if isinstance(obj, Measurement | PaymentCalculation | RectificationNotice):
         return obj.period
     return obj.calculation.period
 
@@ -309,8 +322,54 @@ ADJUSTMENT = Table(
     },
 )
 
+R = RectificationNotice.State
+RECTIFICATION_ENTERPRISE = gettext_lazy("Only the contract's enterprise answers its notices.")
+
+# Rectification notices (整改): issued by an official of the contract's agency on a period;
+# the company answers (with closure files, uploaded before the answer); an official verifies
+# (closed) or sends it back with a reason, and the company answers again.
+RECTIFICATION = Table(
+    model=RectificationNotice,
+    wrong_state=gettext_lazy("The rectification notice is %(state)s; this needs it %(needed)s."),
+    transitions={
+        # Asked of an unsaved notice of the period (`rectification_issue_refusal`).
+        "issue": Transition(
+            frozenset({NOT_ISSUED}), R.ISSUED, OFFICIALS, gettext_lazy("issue a notice")
+        ),
+        "upload": Transition(
+            frozenset({R.ISSUED, R.SENT_BACK}),
+            None,
+            ENTERPRISE,
+            gettext_lazy("attach a file"),
+            enterprise_refusal=RECTIFICATION_ENTERPRISE,
+        ),
+        "answer": Transition(
+            frozenset({R.ISSUED, R.SENT_BACK}),
+            R.ANSWERED,
+            ENTERPRISE,
+            gettext_lazy("answer"),
+            queue=True,
+            enterprise_refusal=RECTIFICATION_ENTERPRISE,
+        ),
+        "verify": Transition(
+            frozenset({R.ANSWERED}),
+            R.VERIFIED,
+            OFFICIALS,
+            gettext_lazy("verify and close"),
+            queue=True,
+        ),
+        "send_back": Transition(
+            frozenset({R.ANSWERED}),
+            R.SENT_BACK,
+            OFFICIALS,
+            gettext_lazy("send back"),
+            reason_prompt=gettext_lazy("Say why the answer is sent back."),
+        ),
+    },
+)
+
 TABLES: dict[type[models.Model], Table] = {
-    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT)
+    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT, RECTIFICATION)
 }
 # Payment actions asked of a period (its payment may not exist yet).
 PERIOD_PAYMENT_ACTIONS = ("compute",)
@@ -337,18 +396,24 @@ def transition(model_or_obj, action: str) -> Transition:
     return TABLES[model].transitions[action]
 
 
+def _enterprise_refusal(step: Transition) -> str:
+    if step.enterprise_refusal is not None:
+        return str(step.enterprise_refusal)
+    return _("Only the contract's enterprise submits its measurements.")
+
+
 def _people_refusal(step: Transition, obj, user: User | None) -> str | None:
     if user is None:
         return None if step.system else _("Your role may not do this.")
     role = getattr(user, "role", "")  # an anonymous user has none
     if role not in step.roles:
         if step.roles == ENTERPRISE:
-            return _("Only the contract's enterprise submits its measurements.")
+            return _enterprise_refusal(step)
         return _("Your role may not do this.")
     # On their own side of the contract: its agency's officials, its enterprise's staff.
     if getattr(_period(obj).contract, f"{user.contract_side}_id") != user.party_id:
         if step.roles == ENTERPRISE:
-            return _("Only the contract's enterprise submits its measurements.")
+            return _enterprise_refusal(step)
         return _("This contract belongs to another agency.")
     return None
 
@@ -428,6 +493,12 @@ def awaiting(queryset: models.QuerySet, user: User) -> models.QuerySet:
     if q is None:
         return queryset.none()
     return queryset.visible_to(user).filter(q)
+
+
+def rectification_issue_refusal(period: Period, user: User | None) -> str | None:
+    """Why `user` may not issue a rectification notice on `period` (None: they may): the
+    rectification table's `issue`, asked of an unsaved notice (`period` with its contract)."""
+    return refusal(RectificationNotice(period=period, state=NOT_ISSUED), "issue", user)
 
 
 def recomputable_states() -> frozenset[str]:
