@@ -30,6 +30,7 @@ from .models import (
     RectificationNotice,
     overdue_rectification_q,
 )
+from .monitoring import ContractMonitoring
 from .selectors import mechanism_terms_by_contract, terms_in_force
 
 
@@ -73,6 +74,8 @@ class Flag:
 class ComplianceFlags:
     contracts: dict[int, list[Flag]] = field(default_factory=dict)
     cities: dict[int, list[Flag]] = field(default_factory=dict)
+    # The monitoring the alert flags come from, per contract (shown beside them).
+    monitoring: dict[int, ContractMonitoring] = field(default_factory=dict)
 
     def for_contract(self, contract: Contract) -> list[Flag]:
         """The contract's own flags, then its city's."""
@@ -234,9 +237,8 @@ def _overdue_rectifications(flags: ComplianceFlags, ids: list[int], today: date)
 
 def _monitoring_alerts(flags: ComplianceFlags, ids: list[int], today: date) -> None:
     """One flag per kind of monitoring alert a contract has, the alerts as its reason."""
-    for contract_id, watched in monitoring.contracts_monitoring(
-        contract_ids=ids, today=today
-    ).items():
+    flags.monitoring = monitoring.contracts_monitoring(contract_ids=ids, today=today)
+    for contract_id, watched in flags.monitoring.items():
         by_kind: dict[str, list[str]] = {}
         for alert in watched.alerts:
             by_kind.setdefault(alert.kind, []).append(alert.reason)

@@ -24,6 +24,19 @@ HOME_LINKS = [
     ("adjustments", _("Adjustments to approve"), "paymentadjustment", "state__exact=proposed"),
     ("overdue", _("Overdue periods"), "period", "overdue=yes"),
     ("returned", _("Returned items not yet resubmitted"), "measurement", "review=returned"),
+    (
+        "notices_to_verify",
+        _("Rectification answers to verify"),
+        "rectificationnotice",
+        "awaiting=me",
+    ),
+    (
+        "notices_overdue",
+        _("Overdue rectification notices"),
+        "rectificationnotice",
+        "awaiting=overdue",
+    ),
+    ("monitoring_alerts", _("Contracts with monitoring alerts"), "contract", "monitoring=alerts"),
 ]
 
 

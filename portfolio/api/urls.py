@@ -17,6 +17,10 @@ router.register("periods", contracts.PeriodViewSet, basename="period")
 router.register("measurements", contracts.MeasurementViewSet, basename="measurement")
 router.register("evidence", contracts.EvidenceViewSet, basename="evidence")
 router.register("payments", contracts.PaymentViewSet, basename="payment")
+router.register("rectifications", contracts.RectificationViewSet, basename="rectification")
+router.register(
+    "rectification-files", contracts.RectificationFileViewSet, basename="rectification-file"
+)
 router.register("reports", reports.ReportViewSet, basename="report")
 
 urlpatterns = [
