@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rectifications, views
 
 app_name = "portal"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("periods/<int:pk>/template/upload/", views.template_upload_view, name="period-upload"),
     path("template/", views.template_download, name="template"),
     path("template/upload/", views.template_upload_view, name="upload"),
+    path("rectifications/", rectifications.notice_list, name="rectifications"),
+    path("rectifications/<int:pk>/", rectifications.notice_detail, name="rectification"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts import workflow
-from contracts.models import Contract, Period
+from contracts.models import Contract, Period, RectificationNotice
 from contracts.selectors import (
     contract_periods,
     contracts_overview,
@@ -42,10 +42,15 @@ def enterprise_only(view):
 
 @enterprise_only
 def home(request):
+    notices = workflow.awaiting(RectificationNotice.objects.all(), request.user)
     return render(
         request,
         "portal/home.html",
-        {"overviews": contracts_overview(user=request.user), "today": timezone.localdate()},
+        {
+            "overviews": contracts_overview(user=request.user),
+            "today": timezone.localdate(),
+            "notices_waiting": notices.count(),
+        },
     )
 
 
