@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 FONT = 'font-family="Noto Sans CJK SC" font-size="9"'
+SMALL_FONT = 'font-family="Noto Sans CJK SC" font-size="8"'
 BAR = "#4a7ab5"
 LINE = "#c0392b"
 GRID = "#d0d0d0"
@@ -287,12 +288,12 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
     return "".join(parts)
 
 
-def kpi_chart(points: list, *, labels: dict, width=300, height=120) -> str:
+def kpi_chart(points: list, *, labels: dict, width=380, height=136) -> str:
     """A KPI's accepted figures (line; a missed target drawn red) against its target (dashed)
     over the last periods. `points` items have `label`, `actual`, `target` and `missed`
     (contracts.monitoring.Point); a period without an accepted figure is a gap. The scale
     spans the figures and targets shown, clamped like every chart here."""
-    left, right, top, bottom = 36, 8, 10, 22
+    left, right, top, bottom = 36, 8, 10, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [_num(v) for p in points for v in (p.actual, p.target) if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
@@ -323,7 +324,7 @@ def kpi_chart(points: list, *, labels: dict, width=300, height=120) -> str:
     for i, p in enumerate(points):
         x = left + slot * (i + 0.5)
         parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle" {FONT} '
+            f'<text x="{x:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {SMALL_FONT} '
             f'fill="{INK}">{escape(str(p.label))}</text>'
         )
         targets.append(None if p.target is None else (x, y_of(p.target)))
@@ -348,7 +349,7 @@ def kpi_chart(points: list, *, labels: dict, width=300, height=120) -> str:
                 f'class="{"missed" if missed else "figure"}"/>'
             )
     parts.append(
-        f'<text x="{left + plot_w}" y="{height - 1}" text-anchor="end" {FONT} fill="{INK}">'
+        f'<text x="{left}" y="{height - 3}" {SMALL_FONT} fill="{INK}">'
         f"{escape(str(labels['kpi_legend']))}</text>"
     )
     parts.append("</svg>")
