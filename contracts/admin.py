@@ -16,8 +16,9 @@ from . import (
     admin_payments,  # noqa: F401 — registers the payment workplace
 )
 from .admin_base import QueueFilter, ScopedAdmin, apply_to_each, city_filter
+from .admin_rectifications import MonitoringMixin, RectificationReviewMixin
 from .admin_review import PeriodReviewMixin, review_url
-from .admin_selectors import NOT_RESUBMITTED, transition_q
+from .admin_selectors import NOT_RESUBMITTED, contracts_with_alerts, transition_q
 from .compliance import FlagCode, compliance_flags
 from .evidence_files import evidence_response
 from .models import (
@@ -122,8 +123,24 @@ class ComplianceFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=flagged)
 
 
+class MonitoringFilter(admin.SimpleListFilter):
+    """Contracts with monitoring alerts (contracts/monitoring.py): the home's link."""
+
+    title = _("monitoring")
+    parameter_name = "monitoring"
+
+    def lookups(self, request, model_admin):
+        return [("alerts", _("with monitoring alerts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "alerts":
+            return queryset
+        alerted = contracts_with_alerts(user=request.user, today=timezone.localdate())
+        return queryset.filter(pk__in=alerted)
+
+
 @admin.register(Contract)
-class ContractAdmin(ScopedAdmin):
+class ContractAdmin(MonitoringMixin, ScopedAdmin):
     list_display = [
         "code",
         "title",
@@ -134,9 +151,11 @@ class ContractAdmin(ScopedAdmin):
         "starts_on",
         "ends_on",
         "compliance",
+        "monitoring",
     ]
     list_filter = [
         ComplianceFilter,
+        MonitoringFilter,
         "frequency",
         "currency",
         city_filter("project__city"),
@@ -149,6 +168,9 @@ class ContractAdmin(ScopedAdmin):
     autocomplete_fields = ["project", "government_party", "private_party"]
     date_hierarchy = "starts_on"
     inlines = [MechanismVersionInline, MilestoneInline]
+
+    def get_urls(self):
+        return [*self.monitoring_urls(), *super().get_urls()]
 
     def get_changelist_instance(self, request):
         """The flags of the page's contracts, computed once for the page, not per row."""
@@ -256,7 +278,7 @@ class LateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Period)
-class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
+class PeriodAdmin(RectificationReviewMixin, PeriodReviewMixin, ScopedAdmin):
     list_display = [
         "contract", "label", "starts_on", "ends_on", "due_on", "state", "submitted_at", "late",
         "review",
@@ -272,7 +294,7 @@ class PeriodAdmin(PeriodReviewMixin, ScopedAdmin):
     actions = ["compute_selected"]
 
     def get_urls(self):
-        return [*self.review_urls(), *super().get_urls()]
+        return [*self.review_urls(), *self.rectification_urls(), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Officials read a period on its review page; superusers edit it here."""

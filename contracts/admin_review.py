@@ -100,6 +100,7 @@ class PeriodReviewMixin:
             "computing": computing,
             "refresh_seconds": REFRESH_SECONDS,
             "back": review_url(period.pk),
+            **rectification_context(period, request.user),
         }
         return TemplateResponse(request, "admin/contracts/period/review.html", context)
 
@@ -235,6 +236,18 @@ class PeriodReviewMixin:
                 request, action_message(f"adjust_{action}", adjustment), messages.SUCCESS
             )
         return self._back(pk)
+
+
+def rectification_context(period: Period, user) -> dict:
+    """The review page's Rectification panel: the period's notices and the issue form."""
+    from contracts.admin_rectifications import IssueForm, period_rectifications
+
+    return {
+        "rectifications": period_rectifications(period=period, user=user),
+        "can_issue": workflow.rectification_issue_refusal(period, user) is None,
+        "issue_form": IssueForm(period=period),
+        "today": timezone.localdate(),
+    }
 
 
 def _computing_since(request: HttpRequest, calculation) -> bool:

@@ -14,13 +14,17 @@ from contracts.admin_base import capped_count
 from contracts.engine.errors import EngineInputError
 from contracts.engine.kpi_points import points_for
 from contracts.models import (
+    Contract,
     Decision,
     Measurement,
     Objection,
     PaymentAdjustment,
     PaymentCalculation,
     Period,
+    RectificationNotice,
+    overdue_rectification_q,
 )
+from contracts.monitoring import contracts_monitoring
 from contracts.portal.wording import rule_in_words, target_in_words
 from contracts.selectors import decimal_text, period_sheet
 
@@ -177,8 +181,11 @@ def official_home_counts(*, user, today: date) -> dict[str, int]:
     workflow table:
     measurements to review, payments to prepare, payments to approve (prepared by someone
     else), adjustments to approve (proposed by someone else), overdue periods and returned
-    items the enterprise has not resubmitted yet."""
+    items the enterprise has not resubmitted yet; rectification answers to verify, overdue
+    rectification notices, and the contracts with monitoring alerts (`contracts.monitoring`,
+    a fixed number of queries whatever the number of contracts, periods and KPIs)."""
     measurements = Measurement.objects.visible_to(user)
+    notices = RectificationNotice.objects.visible_to(user)
     payments = PaymentCalculation.objects.visible_to(user)
     adjustments = PaymentAdjustment.objects.visible_to(user)
     waiting = {
@@ -191,5 +198,16 @@ def official_home_counts(*, user, today: date) -> dict[str, int]:
         ),
         "returned": measurements.filter(NOT_RESUBMITTED, is_current=True),
         "objections": Objection.objects.visible_to(user).filter(state=Objection.State.OPEN),
+        "notices_to_verify": notices.filter(transition_q(RectificationNotice, "verify", user)),
+        "notices_overdue": notices.filter(overdue_rectification_q(today)),
     }
-    return {key: capped_count(queryset) for key, queryset in waiting.items()}
+    counts = {key: capped_count(queryset) for key, queryset in waiting.items()}
+    counts["monitoring_alerts"] = len(contracts_with_alerts(user=user, today=today))
+    return counts
+
+
+def contracts_with_alerts(*, user, today: date) -> list[int]:
+    """The contracts `user` sees that have monitoring alerts (ids, in code order)."""
+    ids = list(Contract.objects.visible_to(user).order_by("code").values_list("pk", flat=True))
+    watched = contracts_monitoring(contract_ids=ids, today=today)
+    return [pk for pk in ids if watched[pk].alerts]

@@ -18,8 +18,19 @@ from django.utils.translation import gettext_lazy
 from portfolio.models import Project
 from portfolio.selectors import city_fiscal_years
 
+from . import monitoring
 from .engine.terms import availability_linked_share
-from .models import LATE, Contract, Measurement, Milestone, PaymentCalculation, Period
+from .models import (
+    LATE,
+    Contract,
+    Measurement,
+    Milestone,
+    PaymentCalculation,
+    Period,
+    RectificationNotice,
+    overdue_rectification_q,
+)
+from .monitoring import ContractMonitoring
 from .selectors import mechanism_terms_by_contract, terms_in_force
 
 
@@ -33,6 +44,19 @@ class FlagCode(models.TextChoices):
     OVERDUE_MILESTONES = "overdue_milestones", gettext_lazy("overdue milestones")
     REVIEW_WAITING = "review_waiting", gettext_lazy("measurements waiting for review")
     LATE_SUBMISSIONS = "late_submissions", gettext_lazy("periods submitted late")
+    OVERDUE_RECTIFICATION = "overdue_rectification", gettext_lazy("overdue rectification notices")
+    # The monitoring alerts (contracts/monitoring.py), one code per kind.
+    KPI_BELOW_TARGET = "kpi_below_target", gettext_lazy("KPI below target in consecutive periods")
+    NEAR_GRADE = "near_grade", gettext_lazy("score near a lower grade")
+    KPI_FIGURE_MISSING = "kpi_figure_missing", gettext_lazy("KPI without an accepted figure")
+
+
+# Monitoring alert kind → its flag.
+ALERT_FLAGS = {
+    monitoring.BELOW_TARGET: FlagCode.KPI_BELOW_TARGET,
+    monitoring.NEAR_GRADE: FlagCode.NEAR_GRADE,
+    monitoring.MISSING_FIGURE: FlagCode.KPI_FIGURE_MISSING,
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,8 @@ class Flag:
 class ComplianceFlags:
     contracts: dict[int, list[Flag]] = field(default_factory=dict)
     cities: dict[int, list[Flag]] = field(default_factory=dict)
+    # The monitoring the alert flags come from, per contract (shown beside them).
+    monitoring: dict[int, ContractMonitoring] = field(default_factory=dict)
 
     def for_contract(self, contract: Contract) -> list[Flag]:
         """The contract's own flags, then its city's."""
@@ -67,6 +93,8 @@ def compliance_flags(*, contracts: Iterable[Contract], today: date) -> Complianc
     _overdue_milestones(flags, ids, today)
     _review_waiting(flags, ids, today)
     _late_submissions(flags, ids, today)
+    _overdue_rectifications(flags, ids, today)
+    _monitoring_alerts(flags, ids, today)
     _city_budget(flags, {c.project.city_id for c in contracts}, today)
     return flags
 
@@ -181,6 +209,42 @@ def _late_submissions(flags: ComplianceFlags, ids: list[int], today: date) -> No
         flags.contracts[contract_id].append(
             Flag(FlagCode.LATE_SUBMISSIONS, "warning", "; ".join(periods))
         )
+
+
+def _overdue_rectifications(flags: ComplianceFlags, ids: list[int], today: date) -> None:
+    """Rectification notices past their deadline and not verified: escalated to the
+    contract's flags (the company has not closed the problem in time)."""
+    overdue = (
+        RectificationNotice.objects.filter(overdue_rectification_q(today), period__contract__in=ids)
+        .order_by("period__contract_id", "deadline", "pk")
+        .values_list("period__contract_id", "period__label", "deadline", "state")
+    )
+    by_contract: dict[int, list[str]] = {}
+    for contract_id, label, deadline, state in overdue:
+        by_contract.setdefault(contract_id, []).append(
+            _("%(period)s, due %(deadline)s, %(state)s")
+            % {
+                "period": label,
+                "deadline": date_format(deadline),
+                "state": RectificationNotice.State(state).label,
+            }
+        )
+    for contract_id, notices in by_contract.items():
+        flags.contracts[contract_id].append(
+            Flag(FlagCode.OVERDUE_RECTIFICATION, "danger", "; ".join(notices))
+        )
+
+
+def _monitoring_alerts(flags: ComplianceFlags, ids: list[int], today: date) -> None:
+    """One flag per kind of monitoring alert a contract has, the alerts as its reason."""
+    flags.monitoring = monitoring.contracts_monitoring(contract_ids=ids, today=today)
+    for contract_id, watched in flags.monitoring.items():
+        by_kind: dict[str, list[str]] = {}
+        for alert in watched.alerts:
+            by_kind.setdefault(alert.kind, []).append(alert.reason)
+        for kind, reasons in by_kind.items():
+            flag = Flag(ALERT_FLAGS[kind], "warning", " ".join(reasons))
+            flags.contracts[contract_id].append(flag)
 
 
 def _city_budget(flags: ComplianceFlags, city_ids: set[int], today: date) -> None:

@@ -2,10 +2,10 @@
 
 from django.http import FileResponse
 
-from contracts.models import Evidence
+from contracts.models import Evidence, RectificationFile
 
 
-def evidence_response(evidence: Evidence) -> FileResponse:
+def evidence_response(evidence: Evidence | RectificationFile) -> FileResponse:
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from portfolio.filtersets import DateTimeFilter, FilterSet
+from portfolio.filtersets import BooleanFilter, DateTimeFilter, FilterSet
 
 from .models import (
     Contract,
@@ -13,6 +13,9 @@ from .models import (
     ObjectionEvidence,
     PaymentCalculation,
     Period,
+    RectificationFile,
+    RectificationNotice,
+    overdue_rectification_q,
 )
 
 
@@ -110,3 +113,44 @@ class ObjectionEvidenceFilterSet(FilterSet):
     class Meta:
         model = ObjectionEvidence
         fields = ["objection"]
+
+
+class RectificationFilterSet(FilterSet):
+    q = django_filters.CharFilter(method="search", label="q")
+    contract = django_filters.CharFilter(field_name="period__contract__code")
+    city = django_filters.CharFilter(field_name="period__contract__project__city__name")
+    project = django_filters.CharFilter(field_name="period__contract__project__code")
+    period = django_filters.CharFilter(field_name="period__label")
+    kpi = django_filters.CharFilter(field_name="kpi__code")
+    overdue = BooleanFilter(method="overdue_filter", label="overdue")
+    deadline_after = django_filters.DateFilter(field_name="deadline", lookup_expr="gte")
+    deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte")
+
+    class Meta:
+        model = RectificationNotice
+        fields = ["state"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(problem__icontains=value)
+            | Q(required_action__icontains=value)
+            | Q(answer__icontains=value)
+            | Q(period__contract__code__icontains=value)
+        )
+
+    def overdue_filter(self, queryset, name, value):
+        from django.utils import timezone
+
+        overdue = overdue_rectification_q(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class RectificationFileFilterSet(FilterSet):
+    contract = django_filters.CharFilter(field_name="notice__period__contract__code")
+    period = django_filters.CharFilter(field_name="notice__period__label")
+    uploaded_after = DateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
+    uploaded_before = DateTimeFilter(field_name="uploaded_at", lookup_expr="lte")
+
+    class Meta:
+        model = RectificationFile
+        fields = ["notice", "content_type", "sha256"]

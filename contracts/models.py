@@ -803,6 +803,160 @@ class NotificationSent(models.Model):
         return f"{self.event} → {self.recipient}"
 
 
+@pghistory.track()
+class RectificationNotice(models.Model):
+    """A rectification notice (整改通知): officials of the contract's agency found a problem in a
+    period (about one KPI or a finding of the evaluation) and require the company to act by a
+    deadline. The company answers with what it did and closure evidence; officials verify and
+    close it, or send it back with a reason (then the company answers again).
+
+    Overdue — the deadline passed and it is not verified — it is a compliance flag on the
+    contract. The transitions are `contracts.workflow.RECTIFICATION`."""
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("issued")
+        ANSWERED = "answered", _("answered")
+        VERIFIED = "verified", _("verified")
+        SENT_BACK = "sent_back", _("sent back")
+
+    # States in which the company owes an answer; the notice is open until verified.
+    OPEN_STATES = (State.ISSUED, State.ANSWERED, State.SENT_BACK)
+
+    period = models.ForeignKey(
+        Period, models.PROTECT, related_name="rectifications", verbose_name=_("period")
+    )
+    kpi = models.ForeignKey(
+        KPI,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        verbose_name=_("KPI"),
+    )
+    problem = models.TextField(_("problem and its cause"))
+    required_action = models.TextField(_("required action"))
+    deadline = models.DateField(_("deadline"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ISSUED)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The last sending back; earlier ones are in the notice's history (pghistory).
+    send_back_reason = models.TextField(_("reason for sending back"), blank=True)
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent back by"),
+    )
+    sent_back_at = models.DateTimeField(_("sent back at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    objects = scoped("period__contract")
+
+    class Meta:
+        verbose_name = _("rectification notice")
+        verbose_name_plural = _("rectification notices")
+        ordering = ["period__contract__code", "period__starts_on", "issued_at", "pk"]
+        indexes = [models.Index(fields=["state", "deadline"], name="rectification_state_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["issued", "answered", "verified", "sent_back"]),
+                name="rectification_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(problem="") & ~Q(required_action=""),
+                name="rectification_has_problem_and_action",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["answered", "verified"])
+                | (~Q(answer="") & Q(answered_by__isnull=False)),
+                name="rectification_answer_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="verified") | Q(verified_by__isnull=False),
+                name="rectification_verified_by",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sent_back")
+                | (~Q(send_back_reason="") & Q(sent_back_by__isnull=False)),
+                name="rectification_sent_back_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """Not verified and past its deadline (the rule of `OVERDUE_RECTIFICATION`)."""
+        return self.state != self.State.VERIFIED and self.deadline < (today or timezone.localdate())
+
+
+def overdue_rectification_q(today: date) -> Q:
+    """Notices past their deadline and not verified, as a filter (`is_overdue` for one)."""
+    return Q(deadline__lt=today) & ~Q(state=RectificationNotice.State.VERIFIED)
+
+
+def rectification_storage_key(instance: "RectificationFile", filename: str) -> str:
+    key = uuid.uuid4().hex
+    return f"rectification/{key[:2]}/{key}"
+
+
+@pghistory.track()
+class RectificationFile(models.Model):
+    """A closure evidence file of a rectification notice's answer, checked like evidence
+    (`contracts/uploads.py`) and stored under a random key."""
+
+    notice = models.ForeignKey(
+        RectificationNotice,
+        models.PROTECT,
+        related_name="files",
+        verbose_name=_("rectification notice"),
+    )
+    file = models.FileField(_("file"), upload_to=rectification_storage_key, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = scoped("notice__period__contract")
+
+    class Meta:
+        verbose_name = _("rectification file")
+        verbose_name_plural = _("rectification files")
+        ordering = ["notice", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="rectification_file_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+
 # Objections live in their own module (contracts/objections.py); imported here so that
 # `contracts.models` names every model of the app.
 from contracts.objections import Objection, ObjectionEvidence  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Celery tasks: ids in, a service call, nothing else. All are idempotent (acks_late)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -88,8 +88,23 @@ def send_submission_reminder(period_id: int) -> None:
     notifications.notify_submission_due(period_id=period_id)
 
 
+@shared_task(**MAIL_RETRY)
+def send_rectification_issued(notice_id: int) -> None:
+    notifications.notify_rectification_issued(notice_id=notice_id)
+
+
+@shared_task(**MAIL_RETRY)
+def send_monitoring_alerts(agency_id: int, day: str) -> None:
+    notifications.notify_monitoring_alerts(agency_id=agency_id, today=date.fromisoformat(day))
+
+
 @shared_task(**RETRY)
 def send_submission_reminders() -> None:
-    """The morning's reminders: one task per period (each reminded once per recipient)."""
-    for period_id in notifications.periods_to_remind(today=timezone.localdate()):
+    """The morning's e-mails: one task per period due (each reminded once per recipient), and
+    one per agency with contracts in operation for its officials' digest of monitoring
+    alerts and overdue rectification notices (once per agency and day)."""
+    today = timezone.localdate()
+    for period_id in notifications.periods_to_remind(today=today):
         send_submission_reminder.delay(period_id)
+    for agency_id in notifications.agencies_to_alert(today=today):
+        send_monitoring_alerts.delay(agency_id, today.isoformat())

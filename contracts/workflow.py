@@ -38,6 +38,7 @@ from contracts.models import (
     PaymentAdjustment,
     PaymentCalculation,
     Period,
+    RectificationNotice,
 )
 from portfolio.models import User
 from portfolio.working_days import working_day_deadline
@@ -49,6 +50,8 @@ ENTERPRISE = frozenset({Role.ENTERPRISE})
 NOT_COMPUTED = "not_computed"
 # The "state" of an objection not lodged yet (the objection table's lodge).
 NOT_LODGED = "not_lodged"
+# The "state" of a rectification notice not issued yet (the rectification table's issue).
+NOT_ISSUED = "not_issued"
 
 
 class ActionRefused(Exception):
@@ -96,6 +99,8 @@ class Table:
             return str(_("not computed"))
         if state == NOT_LODGED:
             return str(_("not lodged"))
+        if state == NOT_ISSUED:
+            return str(_("not issued"))
         return str(self.model.State(state).label)
 
 
@@ -107,7 +112,7 @@ def _period(obj) -> Period:
     whose side the object is on."""
     if isinstance(obj, Period):
         return obj
-    if isinstance(obj, Measurement | PaymentCalculation | Objection):
+    if isinstance(obj, Measurement | PaymentCalculation | Objection | RectificationNotice):
         return obj.period
     return obj.calculation.period
 
@@ -543,8 +548,54 @@ OBJECTION = Table(
     },
 )
 
+R = RectificationNotice.State
+RECTIFICATION_ENTERPRISE = gettext_lazy("Only the contract's enterprise answers its notices.")
+
+# Rectification notices (整改): issued by an official of the contract's agency on a period;
+# the company answers (with closure files, uploaded before the answer); an official verifies
+# (closed) or sends it back with a reason, and the company answers again.
+RECTIFICATION = Table(
+    model=RectificationNotice,
+    wrong_state=gettext_lazy("The rectification notice is %(state)s; this needs it %(needed)s."),
+    transitions={
+        # Asked of an unsaved notice of the period (`rectification_issue_refusal`).
+        "issue": Transition(
+            frozenset({NOT_ISSUED}), R.ISSUED, OFFICIALS, gettext_lazy("issue a notice")
+        ),
+        "upload": Transition(
+            frozenset({R.ISSUED, R.SENT_BACK}),
+            None,
+            ENTERPRISE,
+            gettext_lazy("attach a file"),
+            people_refusal=RECTIFICATION_ENTERPRISE,
+        ),
+        "answer": Transition(
+            frozenset({R.ISSUED, R.SENT_BACK}),
+            R.ANSWERED,
+            ENTERPRISE,
+            gettext_lazy("answer"),
+            queue=True,
+            people_refusal=RECTIFICATION_ENTERPRISE,
+        ),
+        "verify": Transition(
+            frozenset({R.ANSWERED}),
+            R.VERIFIED,
+            OFFICIALS,
+            gettext_lazy("verify and close"),
+            queue=True,
+        ),
+        "send_back": Transition(
+            frozenset({R.ANSWERED}),
+            R.SENT_BACK,
+            OFFICIALS,
+            gettext_lazy("send back"),
+            reason_prompt=gettext_lazy("Say why the answer is sent back."),
+        ),
+    },
+)
+
 TABLES: dict[type[models.Model], Table] = {
-    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT, OBJECTION)
+    t.model: t for t in (PERIOD, MEASUREMENT, PAYMENT, ADJUSTMENT, OBJECTION, RECTIFICATION)
 }
 # Payment actions asked of a period (its payment may not exist yet).
 PERIOD_PAYMENT_ACTIONS = ("compute",)
@@ -667,6 +718,12 @@ def awaiting(queryset: models.QuerySet, user: User) -> models.QuerySet:
     if q is None:
         return queryset.none()
     return queryset.visible_to(user).filter(q)
+
+
+def rectification_issue_refusal(period: Period, user: User | None) -> str | None:
+    """Why `user` may not issue a rectification notice on `period` (None: they may): the
+    rectification table's `issue`, asked of an unsaved notice (`period` with its contract)."""
+    return refusal(RectificationNotice(period=period, state=NOT_ISSUED), "issue", user)
 
 
 def recomputable_states() -> frozenset[str]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 FONT = 'font-family="Noto Sans CJK SC" font-size="9"'
+SMALL_FONT = 'font-family="Noto Sans CJK SC" font-size="8"'
 BAR = "#4a7ab5"
 LINE = "#c0392b"
 GRID = "#d0d0d0"
@@ -27,6 +28,7 @@ def chart_labels() -> dict:
         "warn": _("5% warning line"),
         # xgettext:no-python-format
         "limit": _("10% ceiling"),
+        "kpi_legend": _("— accepted figure (red: target missed) · - - target"),
     }
 
 
@@ -284,3 +286,94 @@ def budget_chart(budget: dict, *, labels: dict, width=640, height=86) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def kpi_chart(points: list, *, labels: dict, width=380, height=136) -> str:
+    """A KPI's accepted figures (line; a missed target drawn red) against its target (dashed)
+    over the last periods. `points` items have `label`, `actual`, `target` and `missed`
+    (contracts.monitoring.Point); a period without an accepted figure is a gap. The scale
+    spans the figures and targets shown, clamped like every chart here."""
+    left, right, top, bottom = 36, 8, 10, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [_num(v) for p in points for v in (p.actual, p.target) if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.1
+    low, high = low - pad, high + pad
+    n = max(len(points), 1)
+    slot = plot_w / n
+
+    def y_of(value) -> float:
+        return top + plot_h * (1 - max(0.0, min(1.0, (_num(value) - low) / (high - low))))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="chart kpi-chart">'
+    ]
+    for i in range(3):
+        value = low + (high - low) * (2 - i) / 2
+        y = top + plot_h * i / 2
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="0.5"/>'
+            f'<text x="{left - 3}" y="{y + 3:.1f}" text-anchor="end" {FONT} fill="{INK}">'
+            f"{_tick_label(value) if abs(value) >= 10 else f'{value:.3g}'}</text>"
+        )
+    targets, actuals = [], []
+    for i, p in enumerate(points):
+        x = left + slot * (i + 0.5)
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 13}" text-anchor="middle" {SMALL_FONT} '
+            f'fill="{INK}">{escape(str(p.label))}</text>'
+        )
+        targets.append(None if p.target is None else (x, y_of(p.target)))
+        actuals.append(None if p.actual is None else (x, y_of(p.actual), p.missed))
+    for run in _runs(targets):
+        parts.append(
+            f'<polyline fill="none" stroke="{INK}" stroke-width="1" stroke-dasharray="4,3" '
+            'points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in run) + '"/>'
+        )
+    for run in _runs(actuals):
+        parts.append(
+            f'<polyline fill="none" stroke="{BAR}" stroke-width="1.5" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y, _missed in run)
+            + '"/>'
+        )
+    for point in actuals:
+        if point is not None:
+            x, y, missed = point
+            colour = LINE if missed else BAR
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}" '
+                f'class="{"missed" if missed else "figure"}"/>'
+            )
+    parts.append(
+        f'<text x="{left}" y="{height - 3}" {SMALL_FONT} fill="{INK}">'
+        f"{escape(str(labels['kpi_legend']))}</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _runs(points: list) -> list[list]:
+    """The unbroken stretches of a series with gaps (None)."""
+    runs, current = [], []
+    for point in points:
+        if point is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(point)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def monitoring_charts(watch) -> None:
+    """Draw each KPI series of a contract's monitoring (`contracts.monitoring`) as
+    `series.chart`, for the admin's monitoring page and the dashboard's project page."""
+    labels = chart_labels()
+    for line in watch.series:
+        line.chart = kpi_chart(line.points, labels=labels)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from contracts.engine.decimals import round_half_up
-from contracts.models import Decision, PaymentCalculation
+from contracts.models import Decision, PaymentCalculation, RectificationNotice
 from contracts.selectors import line_description, line_kind_label
 from portfolio.models import User
 from portfolio.money import money_text
@@ -180,6 +180,22 @@ def contract_context(document: dict, report) -> dict:
             name: {**shown, "borrowed": shown["language"] != report.language}
             for name, shown in document["texts_shown"].items()
         },
+        "rectifications": [
+            {
+                **n,
+                "state_label": RectificationNotice.State(n["state"]).label,
+                "issued_text": f"{signatory_text(n['issued_by'])} {when(n['issued_at'])}",
+                "answered_text": when(n["answered_at"]),
+                "verified_text": (
+                    f"{signatory_text(n['verified_by'])} {when(n['verified_at'])}"
+                    if n["verified_by"]
+                    else ""
+                ),
+                "files": [{**f, "short": f["sha256"][:12]} for f in n["files"]],
+            }
+            # a report made before ppp-report/4 has no notices
+            for n in document.get("rectifications", [])
+        ],
         "returned_periods": [h["period"] for h in history if h["status"] == RETURNED],
         "chart": charts.score_payable_chart(
             [h for h in history if h["status"] != RETURNED], labels=charts.chart_labels()

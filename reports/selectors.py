@@ -22,6 +22,7 @@ from contracts.models import (
     PaymentAdjustment,
     PaymentCalculation,
     Period,
+    RectificationNotice,
 )
 from contracts.selectors import KPI_FIELDS, decimal_text, payment_review
 from portfolio.models import City, Party
@@ -32,7 +33,8 @@ from .models import Report
 # Bumped when the snapshot's shape or the templates change what a report shows.
 # ppp-report/3: every figure's status (final / provisional / returned), score places, people
 # with their roles, texts falling back to the other language.
-SNAPSHOT_FORMAT = "ppp-report/3"
+# ppp-report/4: the period's rectification notices (问题及原因 / 整改情况), open and closed.
+SNAPSHOT_FORMAT = "ppp-report/4"
 HISTORY_PERIODS = 12
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Places a score is shown to when the mechanism sets no `score_places` (the engine then keeps
@@ -219,6 +221,7 @@ def contract_report_document(*, period: Period, language: str) -> dict:
             for line in review["lines"]
         ],
         "approvals": _approvals(calculation, period),
+        "rectifications": _rectifications(period),
         "history": [
             {
                 "period": label,
@@ -232,6 +235,36 @@ def contract_report_document(*, period: Period, language: str) -> dict:
             for label, score, payable, full, state, places in reversed(history)
         ],
     }
+
+
+def _rectifications(period: Period) -> list[dict]:
+    """The period's rectification notices, open and closed, oldest first: what the report's
+    问题及原因 (the problem, the required action, the deadline) and 整改情况 (the answer, its
+    files, the verification) print. A new or changed notice makes a new report version."""
+    notices = (
+        RectificationNotice.objects.filter(period=period)
+        .select_related("kpi", "issued_by__party", "verified_by__party")
+        .prefetch_related("files")
+        .order_by("issued_at", "pk")
+    )
+    return [
+        {
+            "kpi": n.kpi.code if n.kpi else None,
+            "kpi_name": n.kpi.name if n.kpi else None,
+            "problem": n.problem,
+            "required_action": n.required_action,
+            "deadline": n.deadline,
+            "state": n.state,
+            "issued_by": _signatory(n.issued_by),
+            "issued_at": _when(n.issued_at),
+            "answer": n.answer,
+            "answered_at": _when(n.answered_at),
+            "files": [{"name": f.original_name, "sha256": f.sha256} for f in n.files.all()],
+            "verified_by": _signatory(n.verified_by),
+            "verified_at": _when(n.verified_at),
+        }
+        for n in notices
+    ]
 
 
 def _approvals(calculation: PaymentCalculation, period: Period) -> list[dict]:

@@ -15,9 +15,12 @@ from contracts.models import (
     ObjectionEvidence,
     PaymentCalculation,
     Period,
+    RectificationFile,
+    RectificationNotice,
 )
 from contracts.numbers import validate_figure
 from contracts.services.approvals import REFERENCE_MAX_LENGTH, paid_on_problem
+from contracts.services.rectifications import TEXT_MAX_LENGTH, deadline_problem
 from portfolio.codes import CodeError, code_normalize
 
 
@@ -292,3 +295,92 @@ class ObjectionAcceptSerializer(serializers.Serializer):
 class BundleErrorSerializer(serializers.Serializer):
     path = serializers.CharField()
     message = serializers.CharField()
+
+
+class RectificationFileSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.StringRelatedField(label=_("uploaded by"))
+    download = serializers.HyperlinkedIdentityField(
+        view_name="rectification-file-download", label=_("download")
+    )
+
+    class Meta:
+        model = RectificationFile
+        fields = [
+            "id", "notice", "original_name", "sha256", "size", "content_type", "uploaded_by",
+            "uploaded_at", "download",
+        ]  # fmt: skip
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(
+        source="period.contract.code", read_only=True, label=_("contract")
+    )
+    period_label = serializers.CharField(
+        source="period.label", read_only=True, label=_("period label")
+    )
+    kpi = serializers.CharField(source="kpi.code", read_only=True, allow_null=True, label=_("KPI"))
+    issued_by = serializers.StringRelatedField(label=_("issued by"))
+    answered_by = serializers.StringRelatedField(allow_null=True, label=_("answered by"))
+    sent_back_by = serializers.StringRelatedField(allow_null=True, label=_("sent back by"))
+    verified_by = serializers.StringRelatedField(allow_null=True, label=_("verified by"))
+    is_overdue = serializers.SerializerMethodField(
+        help_text="deadline passed and not verified", label=_("overdue")
+    )
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do now (contracts/workflow.py): upload, answer, verify, "
+        "send_back",
+        label=_("allowed actions"),
+    )
+
+    class Meta:
+        model = RectificationNotice
+        fields = [
+            "id", "contract", "period", "period_label", "kpi", "problem", "required_action",
+            "deadline", "state", "is_overdue", "issued_by", "issued_at", "answer",
+            "answered_by", "answered_at", "send_back_reason", "sent_back_by", "sent_back_at",
+            "verified_by", "verified_at", "actions",
+        ]  # fmt: skip
+
+    def get_is_overdue(self, notice) -> bool:
+        return notice.is_overdue()
+
+    def get_actions(self, notice) -> list[str]:
+        request = self.context.get("request")
+        actions = workflow.allowed_actions(notice, request.user) if request else []
+        return [a for a in actions if a != "issue"]
+
+
+class RectificationDetailSerializer(RectificationSerializer):
+    files = RectificationFileSerializer(many=True, read_only=True, label=_("files"))
+
+    class Meta(RectificationSerializer.Meta):
+        fields = [*RectificationSerializer.Meta.fields, "files"]
+
+
+class RectificationIssueSerializer(serializers.Serializer):
+    period = serializers.IntegerField(help_text="period id")
+    kpi = CodeField(
+        required=False,
+        help_text="KPI code (optional)",
+        max_length=KPI._meta.get_field("code").max_length,
+    )
+    problem = serializers.CharField(max_length=TEXT_MAX_LENGTH, help_text="问题及原因")
+    required_action = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    deadline = serializers.DateField(help_text="today or later")
+
+    def validate_deadline(self, value):
+        if problem := deadline_problem(value):
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class RectificationAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+
+
+class RectificationReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+
+
+class RectificationUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()

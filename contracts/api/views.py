@@ -9,6 +9,7 @@ list the caller's `actions` from the same table.
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -28,6 +29,8 @@ from contracts.filtersets import (
     ObjectionFilterSet,
     PaymentFilterSet,
     PeriodFilterSet,
+    RectificationFileFilterSet,
+    RectificationFilterSet,
 )
 from contracts.models import (
     KPI,
@@ -39,8 +42,10 @@ from contracts.models import (
     ObjectionEvidence,
     PaymentCalculation,
     Period,
+    RectificationFile,
+    RectificationNotice,
 )
-from contracts.services import approvals, measurements, objections
+from contracts.services import approvals, measurements, objections, rectifications
 from contracts.services.evidence import evidence_upload
 from contracts.services.payments import payment_compute_enqueue
 from contracts.uploads import EVIDENCE_CONTENT_TYPES, UploadRejected
@@ -453,12 +458,9 @@ class ObjectionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return self._answer(objection)
 
 
-class ObjectionEvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """The files of objections, scoped like them (`?objection=` lists one objection's)."""
-
-    queryset = ObjectionEvidence.objects.none()
-    serializer_class = s.ObjectionEvidenceSerializer
-    filterset_class = ObjectionEvidenceFilterSet
+class AttachedFileViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Files attached to an objection or a rectification notice, scoped like what they are
+    attached to, newest first, each with its download."""
 
     def get_queryset(self):
         return self.scoped().select_related("uploaded_by").order_by("-uploaded_at", "-pk")
@@ -473,6 +475,199 @@ class ObjectionEvidenceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retr
     def download(self, request, pk=None):
         """The file, as an attachment, after the scope check."""
         return evidence_response(self.get_object())
+
+
+class ObjectionEvidenceViewSet(AttachedFileViewSet):
+    """The files of objections, scoped like them (`?objection=` lists one objection's)."""
+
+    queryset = ObjectionEvidence.objects.none()
+    serializer_class = s.ObjectionEvidenceSerializer
+    filterset_class = ObjectionEvidenceFilterSet
+
+
+def invalid(exc: rectifications.RectificationInvalid) -> Response:
+    return Response({name: [reason] for name, reason in exc.errors.items()}, status=400)
+
+
+class RectificationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Rectification notices (整改): officials of the contract's agency issue them on a period
+    and verify or send back the company's answer; the company's staff attach closure files
+    (`evidence/`, before answering) and answer. Not published in OCDS."""
+
+    queryset = RectificationNotice.objects.none()
+    filterset_class = RectificationFilterSet
+    throttle_scope = "uploads"
+
+    def get_throttles(self):
+        return super().get_throttles() if self.action == "evidence" else []
+
+    def get_serializer_class(self):
+        if self.action in ("retrieve", "evidence", "answer", "verify", "send_back", "create"):
+            return s.RectificationDetailSerializer
+        return s.RectificationSerializer
+
+    def get_queryset(self):
+        queryset = (
+            self.scoped()
+            .select_related(
+                "period__contract",
+                "kpi",
+                "issued_by",
+                "answered_by",
+                "sent_back_by",
+                "verified_by",
+            )
+            .order_by("period__contract__code", "period__starts_on", "issued_at", "pk")
+        )
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("files", queryset=RectificationFile.objects.select_related("uploaded_by"))
+            )
+        return queryset
+
+    def _answer(self, notice) -> Response:
+        notice = self.get_queryset().get(pk=notice.pk)
+        return Response(
+            s.RectificationDetailSerializer(notice, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        request=s.RectificationIssueSerializer,
+        responses={201: s.RectificationDetailSerializer, 404: NOT_FOUND, 409: REFUSED},
+    )
+    def create(self, request):
+        """Issue a notice on a period (officials of the contract's agency): the problem and
+        its cause, the required action, a deadline, optionally the KPI it is about."""
+        if not IsOfficial().has_permission(request, self):
+            self.permission_denied(request, message=IsOfficial.message)
+        data = s.RectificationIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        period = get_object_or_404(
+            Period.objects.visible_to(request.user).select_related("contract"),
+            pk=data.validated_data["period"],
+        )
+        kpi = None
+        if code := data.validated_data.get("kpi"):
+            kpi = KPI.objects.filter(mechanism_version__contract=period.contract_id, code=code)
+            kpi = (
+                kpi.select_related("mechanism_version")
+                .order_by("-mechanism_version__effective_from")
+                .first()
+            )
+            if kpi is None:
+                return Response({"kpi": [_("The KPI is not one of the contract's.")]}, status=400)
+        try:
+            notice = rectifications.rectification_issue(
+                period=period,
+                user=request.user,
+                kpi=kpi,
+                problem=data.validated_data["problem"],
+                required_action=data.validated_data["required_action"],
+                deadline=data.validated_data["deadline"],
+            )
+        except rectifications.RectificationInvalid as exc:
+            return invalid(exc)
+        except ActionRefused as exc:
+            return refused(exc)
+        response = self._answer(notice)
+        response.status_code = 201
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": s.RectificationUploadSerializer},
+        responses={
+            201: s.RectificationFileSerializer,
+            400: OpenApiResponse(description="bad file: reason"),
+            404: NOT_FOUND,
+            409: REFUSED,
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        """Attach a closure evidence file (PDF, PNG, JPEG, XLSX or CSV, decided by content)
+        to a notice the company has still to answer (issued or sent back)."""
+        if not IsEnterprise().has_permission(request, self):
+            self.permission_denied(request, message=IsEnterprise.message)
+        notice = self.get_object()
+        data = s.RectificationUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            record = rectifications.rectification_upload(
+                notice=notice, upload=data.validated_data["file"], user=request.user
+            )
+        except UploadRejected as exc:
+            return Response({"file": [exc.reason]}, status=400)
+        except ActionRefused as exc:
+            return refused(exc)
+        return Response(
+            s.RectificationFileSerializer(record, context=self.get_serializer_context()).data,
+            status=201,
+        )
+
+    @extend_schema(
+        request=s.RectificationAnswerSerializer,
+        responses={200: s.RectificationDetailSerializer, 404: NOT_FOUND, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """The company says what it did (its files attached before): the notice waits for
+        the officials' verification."""
+        if not IsEnterprise().has_permission(request, self):
+            self.permission_denied(request, message=IsEnterprise.message)
+        notice = self.get_object()
+        data = s.RectificationAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            notice = rectifications.rectification_answer(
+                notice=notice, user=request.user, answer=data.validated_data["answer"]
+            )
+        except rectifications.RectificationInvalid as exc:
+            return invalid(exc)
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(notice)
+
+    @extend_schema(
+        request=None,
+        responses={200: s.RectificationDetailSerializer, 404: NOT_FOUND, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficial])
+    def verify(self, request, pk=None):
+        """Close the notice: the answer and its files show the problem fixed."""
+        try:
+            notice = rectifications.rectification_verify(
+                notice=self.get_object(), user=request.user
+            )
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(notice)
+
+    @extend_schema(
+        request=s.RectificationReasonSerializer,
+        responses={200: s.RectificationDetailSerializer, 404: NOT_FOUND, 409: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="send-back", permission_classes=[IsOfficial])
+    def send_back(self, request, pk=None):
+        """Send the answer back to the company, with the reason: it answers again."""
+        data = s.RectificationReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            notice = rectifications.rectification_send_back(
+                notice=self.get_object(), user=request.user, reason=data.validated_data["reason"]
+            )
+        except rectifications.RectificationInvalid as exc:
+            return invalid(exc)
+        except ActionRefused as exc:
+            return refused(exc)
+        return self._answer(notice)
+
+
+class RectificationFileViewSet(AttachedFileViewSet):
+    """Closure evidence files of rectification notices, scoped like their notices."""
+
+    queryset = RectificationFile.objects.none()
+    serializer_class = s.RectificationFileSerializer
+    filterset_class = RectificationFileFilterSet
 
 
 BUNDLE_STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404}

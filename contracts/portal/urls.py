@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rectifications, views
 
 app_name = "portal"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("periods/<int:pk>/objections/new/", views.objection_new, name="objection-new"),
     path("template/", views.template_download, name="template"),
     path("template/upload/", views.template_upload_view, name="upload"),
+    path("rectifications/", rectifications.notice_list, name="rectifications"),
+    path("rectifications/<int:pk>/", rectifications.notice_detail, name="rectification"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts import workflow
-from contracts.models import Contract, Measurement, PaymentCalculation, Period
+from contracts.models import Contract, Measurement, PaymentCalculation, Period, RectificationNotice
 from contracts.objection_selectors import period_objections
 from contracts.selectors import (
     contract_periods,
@@ -44,10 +44,15 @@ def enterprise_only(view):
 
 @enterprise_only
 def home(request):
+    notices = workflow.awaiting(RectificationNotice.objects.all(), request.user)
     return render(
         request,
         "portal/home.html",
-        {"overviews": contracts_overview(user=request.user), "today": timezone.localdate()},
+        {
+            "overviews": contracts_overview(user=request.user),
+            "today": timezone.localdate(),
+            "notices_waiting": notices.count(),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from contracts.models import (
     PaymentAdjustment,
     PaymentCalculation,
     Period,
+    RectificationNotice,
 )
 from portfolio.models import User
 
@@ -50,6 +51,10 @@ def enqueue_objection_lodged(*, objection_id: int) -> None:
 
 def enqueue_objection_decided(*, objection_id: int) -> None:
     _enqueue("send_objection_decided", objection_id)
+
+
+def enqueue_rectification_issued(*, notice_id: int) -> None:
+    _enqueue("send_rectification_issued", notice_id)
 
 
 def _addresses(*, party_id: int, roles: list[str], exclude: int | None = None) -> list[str]:
@@ -250,4 +255,70 @@ def notify_objection_decided(*, objection_id: int) -> int:
         ),
         subject=subject,
         body=body.strip(),
+    )
+
+
+def notify_rectification_issued(*, notice_id: int) -> int:
+    """Tell the company's staff a rectification notice waits for their answer."""
+    notice = RectificationNotice.objects.select_related("period__contract", "issued_by").get(
+        pk=notice_id
+    )
+    contract = notice.period.contract
+    subject = _("Rectification required by %(deadline)s: %(contract)s %(period)s") % {
+        "deadline": date_format(notice.deadline),
+        "contract": contract.code,
+        "period": notice.period.label,
+    }
+    body = _("%(official)s issued a rectification notice.\n\n%(problem)s\n\n%(action)s") % {
+        "official": notice.issued_by,
+        "problem": notice.problem,
+        "action": notice.required_action,
+    }
+    return _send_once(
+        event=f"issued:rectification:{notice.pk}",
+        to=_addresses(party_id=contract.private_party_id, roles=[User.Role.ENTERPRISE]),
+        subject=subject,
+        body=body,
+    )
+
+
+def agencies_to_alert(*, today: date) -> list[int]:
+    """Agencies with at least one contract in operation on `today` (started, not ended): the
+    morning's monitoring digest is computed for each."""
+    from contracts.models import Contract
+
+    agencies = Contract.objects.filter(starts_on__lte=today, ends_on__gte=today)
+    return sorted(set(agencies.values_list("government_party_id", flat=True)))
+
+
+def notify_monitoring_alerts(*, agency_id: int, today: date) -> int:
+    """The morning digest for an agency's officials: every monitoring alert and overdue
+    rectification notice of its contracts (`compliance_flags`), once per agency and day;
+    nothing when there is none."""
+    from contracts.compliance import ALERT_FLAGS, FlagCode, compliance_flags
+    from contracts.models import Contract
+
+    contracts = list(
+        Contract.objects.filter(government_party_id=agency_id)
+        .select_related("project")
+        .order_by("code")
+    )
+    wanted = {*ALERT_FLAGS.values(), FlagCode.OVERDUE_RECTIFICATION}
+    flags = compliance_flags(contracts=contracts, today=today)
+    lines = []
+    for contract in contracts:
+        for flag in flags.contracts.get(contract.pk, []):
+            if flag.code in wanted:
+                lines.append(f"{contract.code} · {flag.label}: {flag.reason}")
+    if not lines:
+        return 0
+    subject = _("Monitoring alerts of %(date)s: %(count)s") % {
+        "date": date_format(today),
+        "count": len(lines),
+    }
+    return _send_once(
+        event=f"monitoring:agency:{agency_id}:{today.isoformat()}",
+        to=_addresses(party_id=agency_id, roles=[User.Role.PREPARER, User.Role.APPROVER]),
+        subject=subject,
+        body="\n\n".join(lines),
     )

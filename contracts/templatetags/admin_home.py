@@ -25,6 +25,19 @@ HOME_LINKS = [
     ("overdue", _("Overdue periods"), "period", "overdue=yes"),
     ("returned", _("Returned items not yet resubmitted"), "measurement", "review=returned"),
     ("objections", _("Open objections"), "objection", "state__exact=open"),
+    (
+        "notices_to_verify",
+        _("Rectification answers to verify"),
+        "rectificationnotice",
+        "awaiting=me",
+    ),
+    (
+        "notices_overdue",
+        _("Overdue rectification notices"),
+        "rectificationnotice",
+        "awaiting=overdue",
+    ),
+    ("monitoring_alerts", _("Contracts with monitoring alerts"), "contract", "monitoring=alerts"),
 ]
 
 

@@ -21,6 +21,10 @@ router.register("objections", contracts.ObjectionViewSet, basename="objection")
 router.register(
     "objection-evidence", contracts.ObjectionEvidenceViewSet, basename="objection-evidence"
 )
+router.register("rectifications", contracts.RectificationViewSet, basename="rectification")
+router.register(
+    "rectification-files", contracts.RectificationFileViewSet, basename="rectification-file"
+)
 router.register("reports", reports.ReportViewSet, basename="report")
 
 urlpatterns = [

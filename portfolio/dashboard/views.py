@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.exports import EXPORT_FORMATS, Column, table_response
-from reports.charts import budget_chart, chart_labels, score_payable_chart
+from reports.charts import budget_chart, chart_labels, monitoring_charts, score_payable_chart
 
 from .forms import DashboardFilterForm
 from .selectors import dashboard_cities, dashboard_project
@@ -61,6 +61,9 @@ def project(request, pk: int):
         row.chart = score_payable_chart(row.history, labels=labels) if row.history else ""
         row.milestones = page.milestones.get(row.contract.pk, [])
         row.all_flags = page.flags.for_contract(row.contract)
+        row.watch = page.flags.monitoring.get(row.contract.pk)
+        if row.watch is not None:
+            monitoring_charts(row.watch)
     return render(request, "dashboard/project.html", {"page": page, "today": timezone.localdate()})
 
 

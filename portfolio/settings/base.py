@@ -347,6 +347,12 @@ PERFORMANCE_LINKED_MIN_SHARE = Decimal("0.30")
 EVALUATION_MAX_DAYS = 365
 # the longest a submitted measurement may wait for an official's review.
 REVIEW_MAX_DAYS = 15
+# Performance monitoring (contracts/monitoring.py): the ended periods it looks back over, the
+# periods in a row a KPI may miss its target before it is an alert, and how close (points)
+# above the lowest score of its grade a score raises one.
+MONITOR_PERIODS = int(os.environ.get("MONITOR_PERIODS", "8"))
+MONITOR_CONSECUTIVE_MISSES = int(os.environ.get("MONITOR_CONSECUTIVE_MISSES", "2"))
+MONITOR_GRADE_MARGIN = Decimal(os.environ.get("MONITOR_GRADE_MARGIN", "3"))
 # Years after the current one whose obligations the dashboard shows and the flags check.
 FISCAL_YEARS_AHEAD = 2
 

@@ -20,7 +20,7 @@ the own and the other object exactly when the same role may open them (their det
 import hashlib
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -43,8 +43,11 @@ from contracts.models import (
     ObjectionEvidence,
     PaymentCalculation,
     Period,
+    RectificationFile,
+    RectificationNotice,
 )
 from contracts.services.payments import payments_compute
+from contracts.services.rectifications import rectification_issue
 from portfolio.models import Party
 from reports.models import Report
 from reports.services import report_request
@@ -190,6 +193,35 @@ TABLE = [
     ("POST bundles/",                  "other", "its project",    "401 403 403 404 404 403 403"),
     ("POST bundles/",                  "other", "its parties",    "401 403 403 400 400 400 403"),
     ("POST bundles/",                  "other", "its company",    "401 403 403 400 400 404 403"),
+    # Rectification notices (整改): read like their period; officials of the agency issue,
+    # verify and send back; the company attaches files (issued or sent back) and answers.
+    ("GET  rectifications/",           "own",   "",               "401 200 200 200 200 200 200"),
+    ("GET  rectifications/{id}/",      "own",   "",               "401 200 404 200 200 404 200"),
+    ("GET  rectifications/{id}/",      "other", "",               "401 404 200 404 404 200 200"),
+    ("GET  rectification-files/",      "own",   "",               "401 200 200 200 200 200 200"),
+    ("GET  rectification-files/{id}/", "own",   "",               "401 200 404 200 200 404 200"),
+    ("GET  rectification-files/{id}/", "other", "",               "401 404 200 404 404 200 200"),
+    ("GET  rectification-files/{id}/download/", "own", "",        "401 200 404 200 200 404 200"),
+    ("GET  rectification-files/{id}/download/", "other", "",      "401 404 200 404 404 200 200"),
+    ("POST rectifications/",           "own",   "new notice",     "401 403 403 201 201 404 403"),
+    ("POST rectifications/",           "other", "new notice",     "401 403 403 404 404 201 403"),
+    ("POST rectifications/",           "own",   "past deadline",  "401 403 403 400 400 400 403"),
+    ("POST rectifications/{id}/evidence/", "own", "issued",       "401 201 404 403 403 403 403"),
+    ("POST rectifications/{id}/evidence/", "other", "issued",     "401 404 201 403 403 403 403"),
+    ("POST rectifications/{id}/evidence/", "own", "answered",     "401 409 404 403 403 403 403"),
+    ("POST rectifications/{id}/evidence/", "own", "not a PDF",    "401 400 404 403 403 403 403"),
+    ("POST rectifications/{id}/answer/", "own", "issued",         "401 200 404 403 403 403 403"),
+    ("POST rectifications/{id}/answer/", "other", "issued",       "401 404 200 403 403 403 403"),
+    ("POST rectifications/{id}/answer/", "own", "sent back",      "401 200 404 403 403 403 403"),
+    ("POST rectifications/{id}/answer/", "own", "answered",       "401 409 404 403 403 403 403"),
+    ("POST rectifications/{id}/answer/", "own", "no answer",      "401 400 404 403 403 403 403"),
+    ("POST rectifications/{id}/verify/", "own", "answered",       "401 403 403 200 200 404 403"),
+    ("POST rectifications/{id}/verify/", "other", "answered",     "401 403 403 404 404 200 403"),
+    ("POST rectifications/{id}/verify/", "own", "issued",         "401 403 403 409 409 404 403"),
+    ("POST rectifications/{id}/send-back/", "own", "answered",    "401 403 403 200 200 404 403"),
+    ("POST rectifications/{id}/send-back/", "other", "answered",  "401 403 403 404 404 200 403"),
+    ("POST rectifications/{id}/send-back/", "own", "verified",    "401 403 403 409 409 404 403"),
+    ("POST rectifications/{id}/send-back/", "own", "no reason",   "401 403 403 400 400 400 403"),
 ]
 # fmt: on
 
@@ -199,7 +231,8 @@ KIND = {
     "cities": "city", "parties": "company", "projects": "project", "contracts": "contract",
     "periods": "period", "measurements": "measurement", "evidence": "evidence",
     "payments": "payment", "reports": "report", "objections": "objection",
-    "objection-evidence": "objection_evidence",
+    "objection-evidence": "objection_evidence", "rectifications": "rectification",
+    "rectification-files": "rectification_file",
 }  # fmt: skip
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -316,6 +349,22 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
         content_type="application/pdf",
         uploaded_by=enterprise,
     )
+    notice = rectification_issue(
+        period=period,
+        user=preparer,
+        problem="巡检记录不全。",
+        required_action="补齐巡检记录。",
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    closure = RectificationFile.objects.create(
+        notice=notice,
+        file=ContentFile(PDF, name="closure.pdf"),
+        original_name="closure.pdf",
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        size=len(PDF),
+        content_type="application/pdf",
+        uploaded_by=enterprise,
+    )
     report, _ = report_request(contract=contract, period_label=period.label)
     report.file.save("report.pdf", ContentFile(PDF), save=False)
     report.state, report.sha256, report.size = "ready", hashlib.sha256(PDF).hexdigest(), len(PDF)
@@ -328,6 +377,7 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
         evidence=evidence,
         objection=objection,
         payment=period.calculation,
+        notice=notice,
         enterprise=enterprise,
         preparer=preparer,
         approver=approver,
@@ -345,6 +395,8 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
             "report": report.pk,
             "objection": objection.pk,
             "objection_evidence": objection_evidence.pk,
+            "rectification": notice.pk,
+            "rectification_file": closure.pk,
         },
     )
 
@@ -460,6 +512,32 @@ def objection_file(side, state: str, content: bytes) -> dict:
     return {"data": {"file": file}, "format": "multipart"}
 
 
+def notice_in(side, state: str, data=None) -> dict:
+    answered = state in ("answered", "verified")
+    RectificationNotice.objects.filter(pk=side.notice.pk).update(
+        state=state,
+        answer="已整改。" if answered else "",
+        answered_by=side.enterprise if answered else None,
+        send_back_reason="不够。" if state == "sent_back" else "",
+        sent_back_by=side.preparer if state == "sent_back" else None,
+        verified_by=side.approver if state == "verified" else None,
+    )
+    return {} if data is None else {"data": data, "format": "json"}
+
+
+def new_notice(side, days: int) -> dict:
+    deadline = timezone.localdate() + timedelta(days=days)
+    data = {"period": side.period.pk, "kpi": "OUT-1", "problem": "数据缺失。"}
+    data |= {"required_action": "补报数据。", "deadline": deadline.isoformat()}
+    return {"data": data, "format": "json"}
+
+
+def notice_upload(side, state: str, content: bytes) -> dict:
+    notice_in(side, state)
+    file = SimpleUploadedFile("closure.pdf", content, content_type="application/pdf")
+    return {"data": {"file": file}, "format": "multipart"}
+
+
 REASON = {"reason": "复核"}
 PAID = {"reference": "GK-1", "paid_on": "2026-08-01"}
 STATES = {
@@ -535,6 +613,30 @@ STATES = {
     "POST reports/{id}/texts/": {
         "new texts": lambda s: {"data": {"findings": "巡检记录不全。"}, "format": "json"},
         "too long": lambda s: {"data": {"findings": "长" * 10001}, "format": "json"},
+    },
+    "POST rectifications/": {
+        "new notice": lambda s: new_notice(s, 30),
+        "past deadline": lambda s: new_notice(s, -1),
+    },
+    "POST rectifications/{id}/evidence/": {
+        "issued": lambda s: notice_upload(s, "issued", PDF),
+        "answered": lambda s: notice_upload(s, "answered", PDF),
+        "not a PDF": lambda s: notice_upload(s, "issued", ELF),
+    },
+    "POST rectifications/{id}/answer/": {
+        "issued": lambda s: notice_in(s, "issued", {"answer": "已补齐。"}),
+        "sent back": lambda s: notice_in(s, "sent_back", {"answer": "已补齐。"}),
+        "answered": lambda s: notice_in(s, "answered", {"answer": "已补齐。"}),
+        "no answer": lambda s: notice_in(s, "issued", {}),
+    },
+    "POST rectifications/{id}/verify/": {
+        "answered": lambda s: notice_in(s, "answered"),
+        "issued": lambda s: notice_in(s, "issued"),
+    },
+    "POST rectifications/{id}/send-back/": {
+        "answered": lambda s: notice_in(s, "answered", REASON),
+        "verified": lambda s: notice_in(s, "verified", REASON),
+        "no reason": lambda s: notice_in(s, "answered", {}),
     },
     "POST bundles/": {
         "new contract": lambda s: bundle(code="FS-FLOOD-2099-01"),

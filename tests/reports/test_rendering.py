@@ -244,3 +244,41 @@ def test_a_chinese_page_renders_in_well_under_a_second():
     result = rendering.html_to_pdf(html, document=document, title="t")
     assert time.perf_counter() - started < 1.0
     assert "综合评价结论" in pdf_text(result.pdf)
+
+
+def test_the_periods_rectification_notices_print_in_problems_and_rectification(
+    people, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    # given two notices of the period: one verified with a closure file, one still open
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from contracts.services import rectifications as r
+
+    settings.MEDIA_ROOT = tmp_path
+    period = people.calculation.period
+    deadline = timezone.localdate() + timedelta(days=5)
+    closed = r.rectification_issue(
+        period=period, user=people.preparer, problem="巡检记录缺失两次。",
+        required_action="补齐巡检记录。", deadline=deadline,
+    )  # fmt: skip
+    closure = SimpleUploadedFile("巡检台账.pdf", b"%PDF-1.4\n%%EOF\n")
+    r.rectification_answer(
+        notice=closed, user=people.enterprise, answer="已补齐并建立台账。", uploads=[closure]
+    )
+    r.rectification_verify(notice=closed, user=people.approver)
+    r.rectification_issue(
+        period=period, user=people.preparer, problem="预警响应超时。",
+        required_action="优化值班制度。", deadline=deadline,
+    )  # fmt: skip
+    report, _created, _ = request_contract_report(people, django_capture_on_commit_callbacks)
+    # when
+    text = squeeze(pdf_text(rendered(report).file.read()))
+    # then both problems are listed, and the rectification of each: answered and verified, or not
+    assert "整改通知" in text and "整改情况" in text
+    assert "巡检记录缺失两次" in text and "预警响应超时" in text
+    assert "已补齐并建立台账" in text and "巡检台账.pdf" in text and "已核验" in text
+    assert "尚未答复" in text
+    assert [n["state"] for n in report.inputs["rectifications"]] == ["verified", "issued"]
