@@ -24,7 +24,7 @@ from contracts.models import (
     RectificationNotice,
     overdue_rectification_q,
 )
-from contracts.monitoring import contracts_monitoring
+from contracts.monitoring import agency_alerted_contracts, contracts_monitoring
 from contracts.portal.wording import rule_in_words, target_in_words
 from contracts.selectors import decimal_text, period_sheet
 
@@ -207,7 +207,12 @@ def official_home_counts(*, user, today: date) -> dict[str, int]:
 
 
 def contracts_with_alerts(*, user, today: date) -> list[int]:
-    """The contracts `user` sees that have monitoring alerts (ids, in code order)."""
-    ids = list(Contract.objects.visible_to(user).order_by("code").values_list("pk", flat=True))
+    """The contracts `user` sees that have monitoring alerts (ids, in code order). An
+    official's are their agency's, read from the cache the morning digest fills
+    (`agency_alerted_contracts`); anyone else's are computed."""
+    ids = Contract.objects.visible_to(user).order_by("code").values_list("pk", flat=True)
+    if user.role in ("preparer", "approver") and not user.is_superuser and user.party_id:
+        return agency_alerted_contracts(agency_id=user.party_id, contract_ids=ids, today=today)
+    ids = list(ids)
     watched = contracts_monitoring(contract_ids=ids, today=today)
     return [pk for pk in ids if watched[pk].alerts]

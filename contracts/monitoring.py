@@ -28,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils.formats import date_format
@@ -145,12 +146,14 @@ def contracts_monitoring(
             rank=Window(RowNumber(), partition_by=[F("contract_id")], order_by=F("ends_on").desc())
         )
         .filter(rank__lte=window)
-        .values_list("pk", "contract_id", "label", "starts_on", "due_on")
     )
     by_contract = defaultdict(list)
-    for row in sorted(ranked, key=lambda r: (r[1], r[3])):
+    rows = ranked.values_list("pk", "contract_id", "label", "starts_on", "due_on")
+    for row in sorted(rows, key=lambda r: (r[1], r[3])):
         by_contract[row[1]].append(row)
-    period_ids = [row[0] for rows in by_contract.values() for row in rows]
+    # The window's periods as a subquery, not a list of ids: a national portfolio's would
+    # pass SQLite's limit of bound parameters.
+    period_ids = ranked.values("pk")
 
     versions = defaultdict(list)
     for version in MechanismVersion.objects.filter(contract_id__in=ids).order_by(
@@ -288,3 +291,30 @@ def _missing(missing_by_period: list) -> list[Alert]:
         )
         for label, due_on, codes in missing_by_period
     ]
+
+
+def _alerted_key(agency_id: int, today: date) -> str:
+    return f"monitoring:alerted:{agency_id}:{today.isoformat()}"
+
+
+def agency_alerted_contracts(
+    *, agency_id: int, contract_ids: Iterable[int], today: date
+) -> list[int]:
+    """The agency's contracts (`contract_ids`, its contracts) with monitoring alerts on
+    `today`, in the order given, kept in the shared cache: stored by the morning digest for
+    the day, or on a miss computed and kept `MONITOR_CACHE_SECONDS` — the official's home and
+    the contracts list's filter read it without computing every contract's monitoring at
+    each request (a count up to that old: the monitoring page itself is always current)."""
+    key = _alerted_key(agency_id, today)
+    if (cached := cache.get(key)) is not None:
+        return cached
+    ids = list(contract_ids)
+    watched = contracts_monitoring(contract_ids=ids, today=today)
+    alerted = [pk for pk in ids if watched[pk].alerts]
+    cache.set(key, alerted, settings.MONITOR_CACHE_SECONDS)
+    return alerted
+
+
+def agency_alerted_store(*, agency_id: int, today: date, alerted: list[int]) -> None:
+    """What the morning digest found, kept for the day (see `agency_alerted_contracts`)."""
+    cache.set(_alerted_key(agency_id, today), alerted, 26 * 3600)

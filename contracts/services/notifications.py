@@ -297,6 +297,7 @@ def notify_monitoring_alerts(*, agency_id: int, today: date) -> int:
     nothing when there is none."""
     from contracts.compliance import ALERT_FLAGS, FlagCode, compliance_flags
     from contracts.models import Contract
+    from contracts.monitoring import agency_alerted_store
 
     contracts = list(
         Contract.objects.filter(government_party_id=agency_id)
@@ -305,6 +306,12 @@ def notify_monitoring_alerts(*, agency_id: int, today: date) -> int:
     )
     wanted = {*ALERT_FLAGS.values(), FlagCode.OVERDUE_RECTIFICATION}
     flags = compliance_flags(contracts=contracts, today=today)
+    # the officials' home reads the day's alerted contracts from here (contracts.monitoring)
+    agency_alerted_store(
+        agency_id=agency_id,
+        today=today,
+        alerted=[c.pk for c in contracts if flags.monitoring[c.pk].alerts],
+    )
     lines = []
     for contract in contracts:
         for flag in flags.contracts.get(contract.pk, []):

@@ -353,6 +353,9 @@ REVIEW_MAX_DAYS = 15
 MONITOR_PERIODS = int(os.environ.get("MONITOR_PERIODS", "8"))
 MONITOR_CONSECUTIVE_MISSES = int(os.environ.get("MONITOR_CONSECUTIVE_MISSES", "2"))
 MONITOR_GRADE_MARGIN = Decimal(os.environ.get("MONITOR_GRADE_MARGIN", "3"))
+# How long the officials' home keeps an agency's contracts with alerts when it had to compute
+# them (the morning digest computes them for the day).
+MONITOR_CACHE_SECONDS = int(os.environ.get("MONITOR_CACHE_SECONDS", "900"))
 # Years after the current one whose obligations the dashboard shows and the flags check.
 FISCAL_YEARS_AHEAD = 2
 

@@ -174,3 +174,40 @@ def test_another_agency_gets_404_on_the_monitoring_page(client, people):
     client.force_login(people.other_official)
     url = reverse("admin:contracts_contract_monitoring", args=[people.contract.pk])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("kpis", [4, 30])
+def test_the_monitoring_page_takes_the_same_queries_whatever_the_number_of_kpis(
+    client, kpis, django_assert_max_num_queries
+):
+    from contracts.models import Contract
+    from contracts.synthetic import synthetic_portfolio_create
+    from portfolio.models import Party
+    from tests.contracts.conftest import person
+
+    synthetic_portfolio_create(contracts=1, kpis=kpis)
+    contract = Contract.objects.get()
+    client.force_login(person("p", "preparer", Party.objects.get(kind="government")))
+    url = reverse("admin:contracts_contract_monitoring", args=[contract.pk])
+
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+
+    assert page.count('class="kpi-chart-box"') == kpis
+
+
+def test_the_home_reads_the_mornings_alerted_contracts_without_computing_them(
+    client, people, django_assert_max_num_queries
+):
+    from contracts.tasks import send_monitoring_alerts
+
+    # given the morning digest found the contract's score 1 point above 80
+    PaymentCalculation.objects.update(score=Decimal("81"))
+    today = timezone.localdate().isoformat()
+    send_monitoring_alerts.apply(args=[people.contract.government_party_id, today]).get()
+    client.force_login(people.preparer)
+    # when / then the home shows it, with none of the monitoring's queries
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("admin:index")).content.decode()
+    contracts = reverse("admin:contracts_contract_changelist")
+    assert f'href="{contracts}?monitoring=alerts">1<' in page

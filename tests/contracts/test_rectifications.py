@@ -194,3 +194,19 @@ def test_a_notice_within_its_deadline_or_verified_is_not_flagged(people):
     r.rectification_verify(notice=notice, user=people.approver)
     later = notice.deadline + timedelta(days=100)
     assert FlagCode.OVERDUE_RECTIFICATION not in flag_codes(people.contract, later)
+
+
+@pytest.mark.postgres_only
+def test_every_step_is_in_the_notices_history(people):
+    # given a notice issued, answered, sent back, answered again and verified
+    from contracts.models import RectificationNoticeEvent
+
+    notice = issue(people)
+    notice = r.rectification_answer(notice=notice, user=people.enterprise, answer="一")
+    notice = r.rectification_send_back(notice=notice, user=people.approver, reason="不够。")
+    notice = r.rectification_answer(notice=notice, user=people.enterprise, answer="二")
+    r.rectification_verify(notice=notice, user=people.approver)
+    # then pghistory kept each state and the first answer
+    events = RectificationNoticeEvent.objects.filter(pgh_obj_id=notice.pk).order_by("pgh_id")
+    assert [e.state for e in events] == ["issued", "answered", "sent_back", "answered", "verified"]
+    assert [e.answer for e in events][1] == "一"
