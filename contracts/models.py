@@ -799,3 +799,11 @@ class NotificationSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient}"
+
+
+# Telemetry (issue #17) lives in its own package; its models belong to this app.
+from contracts.telemetry.models import (  # noqa: E402, F401
+    IngestKey,
+    TelemetryRecord,
+    TelemetryStream,
+)
