@@ -3,11 +3,12 @@ refused whole.
 
 The body is read as a stream, decompressed with a bound on its size (a gzip bomb stops at
 `TELEMETRY_MAX_BATCH_BYTES`), parsed and checked record by record into a spooled file of
-normalised rows (memory stays flat: no list of records, no model instances); only when every
-record is valid are they written — on PostgreSQL by `COPY` into a temporary staging table and
-one `INSERT … SELECT … ON CONFLICT DO NOTHING`, elsewhere by `bulk_create(ignore_conflicts=True)`
-in chunks. A record whose key (stream, device, ts, record_id) is already stored, or comes
-earlier in the same batch, is a duplicate: counted, not written again.
+normalised rows in COPY's text format (memory stays flat: no list of records, no model
+instances); only when every record is valid are they written — on PostgreSQL by `COPY` into
+a temporary staging table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`, elsewhere by
+`bulk_create(ignore_conflicts=True)` in chunks. A record whose key (stream, device, ts,
+record_id) is already stored, or comes earlier in the same batch, is a duplicate: counted,
+not written again.
 
 Refused (400, nothing written), with the line and field of the first errors: malformed
 lines, wrong types, unknown fields, naive timestamps, records outside the contract's term,
@@ -251,7 +252,36 @@ def _ts_parse(text) -> tuple[datetime | None, str | None]:
         return None, _("not an ISO 8601 timestamp (e.g. 2026-03-01T08:00:00+08:00)")
     if ts.tzinfo is None:
         return None, _("a naive timestamp: give its offset, e.g. +08:00 or Z")
-    return ts.astimezone(UTC), None
+    return ts, None  # aware: compared as instants, whatever the offset
+
+
+NULL = "\\N"
+ROWS_PER_WRITE = 8192
+
+
+def _copy_text(value: str) -> str:
+    """A text field for COPY's text format: only the backslash needs escaping (control
+    characters were refused)."""
+    return value.replace("\\", "\\\\") if "\\" in value else value
+
+
+def _ts_for_copy(text: str, ts: datetime) -> str:
+    """The timestamp as sent when PostgreSQL reads it exactly as Python did
+    (YYYY-MM-DDTHH:MM:SS[.f…f up to 6](Z|±HH:MM)), else Python's normalised form."""
+    n = len(text)
+    if (
+        20 <= n <= 32
+        and text[10] == "T"
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[13] == ":"
+        and text[16] == ":"
+    ):
+        end = n - 1 if text[-1] == "Z" else (n - 6 if text[-3] == ":" and text[-6] in "+-" else 0)
+        fraction = end - 19
+        if fraction == 0 or (2 <= fraction <= 7 and text[19] == "."):
+            return text
+    return ts.isoformat()
 
 
 class _Parser:
@@ -261,7 +291,8 @@ class _Parser:
     def __init__(self, stream: TelemetryStream, out):
         self.stream = stream
         self.rules = _Rules.of(stream)
-        self.write = csv.writer(out, lineterminator="\n").writerow
+        self.out = out
+        self.lines: list[str] = []
         self.errors = _Errors()
         self.received = 0
         self.first: datetime | None = None
@@ -279,7 +310,9 @@ class _Parser:
     def ndjson(self, reader) -> None:
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         value_field, status_field = self.stream.value_field, self.stream.status_field
-        rules, write, errors = self.rules, self.write, self.errors
+        rules, errors = self.rules, self.errors
+        lines, copy_text, ts_for_copy = self.lines, _copy_text, _ts_for_copy
+        append = lines.append
         term_start, term_end = rules.term_start, rules.term_end
         closed = bool(rules.closed_starts)
         allowed = frozenset(self.allowed)
@@ -306,7 +339,8 @@ class _Parser:
             record_id = obj.get("record_id", "")
             value = obj.get(value_field) if value_field else None
             status = obj.get(status_field, "") if status_field else ""
-            ts, problem = _ts_parse(obj.get("ts"))
+            ts_text = obj.get("ts")
+            ts, problem = _ts_parse(ts_text)
             bad = False
             if problem is None and (ts < term_start or ts >= term_end or closed):
                 problem = rules.refusal(ts)
@@ -352,13 +386,20 @@ class _Parser:
                 first = ts
             if last is None or ts > last:
                 last = ts
-            write((device, ts.isoformat(), record_id, value, status))
+            append(
+                f"{copy_text(device)}\t{ts_for_copy(ts_text, ts)}\t{copy_text(record_id)}\t"
+                f"{NULL if value is None else repr(value)}\t{copy_text(status)}\n"
+            )
+            if len(lines) >= ROWS_PER_WRITE:
+                self.out.write("".join(lines))
+                lines.clear()
+        self.out.write("".join(lines))
         self.received, self.first, self.last = received, first, last
 
     def csv(self, reader) -> None:
         text = io.TextIOWrapper(reader, encoding="utf-8-sig", newline="")
         rows = csv.reader(text, strict=True)
-        errors, rules, write = self.errors, self.rules, self.write
+        errors, rules, lines = self.errors, self.rules, self.lines
         try:
             header = next(rows, None)
         except (csv.Error, UnicodeDecodeError) as exc:
@@ -447,7 +488,14 @@ class _Parser:
                 first = ts
             if last is None or ts > last:
                 last = ts
-            write((device, ts.isoformat(), record_id, value, status))
+            lines.append(
+                f"{_copy_text(device)}\t{_ts_for_copy(row[i_ts], ts)}\t{_copy_text(record_id)}\t"
+                f"{NULL if value is None else repr(value)}\t{_copy_text(status)}\n"
+            )
+            if len(lines) >= ROWS_PER_WRITE:
+                self.out.write("".join(lines))
+                lines.clear()
+        self.out.write("".join(lines))
         self.received, self.first, self.last = received, first, last
 
 
@@ -509,8 +557,7 @@ def _write_postgresql(stream_id: int, spool) -> int:
     with connection.cursor() as cursor:
         cursor.execute(STAGING)
         cursor.cursor.copy_expert(
-            "COPY telemetry_staging FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NOT_NULL (record_id, status))",
+            "COPY telemetry_staging FROM STDIN",
             spool,
             size=READ_CHUNK,
         )
@@ -533,14 +580,17 @@ def _write_other(stream_id: int, spool) -> int:
     connection.ensure_connection()
     before = connection.connection.total_changes
     chunk = []
-    for device, ts, record_id, value, status in csv.reader(spool):
+    for line in spool:
+        device, ts, record_id, value, status = (
+            field.replace("\\\\", "\\") for field in line.rstrip("\n").split("\t")
+        )
         chunk.append(
             TelemetryRecord(
                 stream_id=stream_id,
                 device=device,
                 ts=datetime.fromisoformat(ts),
                 record_id=record_id,
-                value=float(value) if value else None,
+                value=None if value == NULL else float(value),
                 status=status,
             )
         )
