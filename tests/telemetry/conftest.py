@@ -70,10 +70,14 @@ def ndjson(records) -> bytes:
 
 @pytest.fixture
 def send():
-    """send(secret, stream, body, content_type=…, gzip=False) → the response."""
+    """send(secret, stream, body, content_type=…, gz=False, language="en") → the response
+    (language None: the site's default, Chinese)."""
 
-    def post(secret, stream, body: bytes, *, content_type="application/x-ndjson", gz=False):
-        headers = {}
+    def post(
+        secret, stream, body: bytes, *, content_type="application/x-ndjson", gz=False,
+        language="en",
+    ):  # fmt: skip
+        headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
         if secret is not None:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
         if gz:

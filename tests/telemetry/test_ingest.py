@@ -128,6 +128,16 @@ def test_bad_lines_refuse_the_whole_batch_with_line_and_field(telemetry, send, e
     assert stored() == 0
 
 
+def test_errors_are_in_chinese_by_default(telemetry, send):
+    body = b'{"device": "g", "ts": "2026-07-01T08:00:00"}'
+    error = send(telemetry.secret, "water-level", body, language=None).json()["errors"][0]
+    assert error == {
+        "line": 1,
+        "field": "ts",
+        "message": "时间没有时区偏移：请给出偏移，例如 +08:00 或 Z",
+    }
+
+
 def test_csv_errors_name_line_and_column(telemetry, send, english):
     body = (
         b"device,ts,level_cm\n"
