@@ -188,7 +188,13 @@ class TelemetryExportView(APIView):
     @extend_schema(
         operation_id="telemetry_export",
         parameters=[
-            OpenApiParameter("period", str, required=True, description="period id or label"),
+            OpenApiParameter(
+                "period",
+                str,
+                required=True,
+                pattern="^(id:[0-9]+|[0-9A-Za-z-]+)$",
+                description="period id or label (2026, 2026-Q2, 2026-07; id:N is always an id)",
+            ),
             OpenApiParameter("contract", str, description="contract code, when labels clash"),
             OpenApiParameter(
                 "format",
@@ -202,6 +208,7 @@ class TelemetryExportView(APIView):
             (200, "text/csv"): OpenApiTypes.STR,
             (200, "text/plain"): OpenApiTypes.STR,
             400: OpenApiResponse(description="no period given, or a label several match"),
+            403: OpenApiResponse(description="officials and auditors only"),
         },
     )
     def get(self, request, stream: str):
