@@ -99,3 +99,71 @@ def test_a_stream_with_records_is_not_deleted(telemetry, send):
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM contracts_telemetrystream WHERE id = %s", [telemetry.levels.pk])
+
+
+def commit_when_waited_on(other, settings) -> None:
+    import time
+
+    import psycopg2
+
+    watcher = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
+        host=settings["HOST"], port=settings["PORT"],
+    )  # fmt: skip
+    watcher.autocommit = True
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with watcher.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contracts_tel%%'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+        other.commit()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_races_another_counts_its_records_as_duplicates(telemetry, send):
+    """Another connection stores one of the batch's records while the batch is being
+    written: the anti-join did not see it, the insert meets it (a unique violation), and the
+    batch is written again with ON CONFLICT: nothing fails, nothing is stored twice."""
+    import threading
+
+    import psycopg2
+
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
+        host=settings["HOST"], port=settings["PORT"],
+    )  # fmt: skip
+    telemetry_partitions_ensure(first=date(2026, 7, 1), last=date(2026, 7, 1))
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO contracts_telemetryrecord "
+                "(stream_id, device, ts, record_id, value, status) "
+                "VALUES (%s, 'g', '2026-07-01T00:00:00Z', '', 1, '')",
+                [telemetry.levels.pk],
+            )
+        # committed once the batch's insert waits on its uncommitted key
+        timer = threading.Thread(target=commit_when_waited_on, args=(other, settings))
+        timer.start()
+        records = [
+            {"device": "g", "ts": "2026-07-01T08:00:00+08:00", "level_cm": 2},
+            {"device": "h", "ts": "2026-07-01T08:00:00+08:00", "level_cm": 3},
+        ]
+        response = send(telemetry.secret, "water-level", ndjson(records))
+        timer.join()
+        assert response.json() == {"received": 2, "new": 1, "duplicates": 1}
+        assert sorted(TelemetryRecord.objects.values_list("device", "value")) == [
+            ("g", 1.0),
+            ("h", 3.0),
+        ]
+    finally:
+        other.rollback()
+        other.close()
