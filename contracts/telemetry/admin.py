@@ -10,10 +10,22 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from contracts.admin_base import ServiceOnlyAdmin, apply_to_each, is_official
-from contracts.models import Contract, IngestKey
+from contracts.admin_base import ScopedAdmin, ServiceOnlyAdmin, apply_to_each, is_official
+from contracts.models import Contract, IngestKey, TelemetryStream
 from contracts.telemetry.keys import KEY_PREFIX, ingest_key_issue, ingest_key_revoke
 from contracts.workflow import ActionRefused
+
+
+@admin.register(TelemetryStream)
+class TelemetryStreamAdmin(ScopedAdmin):
+    """A contract's streams: superusers define them, whoever sees the contract reads them.
+    (Their records have a composite key, which the admin cannot show: the raw export does.)"""
+
+    list_display = ["code", "contract", "kind", "interval_seconds", "value_field", "status_field"]
+    list_filter = ["kind"]
+    list_select_related = ["contract"]
+    search_fields = ["code", "contract__code", "contract__title"]
+    autocomplete_fields = ["contract"]
 
 
 class StateFilter(admin.SimpleListFilter):
