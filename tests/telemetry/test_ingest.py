@@ -255,3 +255,48 @@ def test_a_key_writes_only_into_its_own_contracts_stream(telemetry, send):
     # then: the record is the other contract's
     assert response.status_code == 200
     assert TelemetryRecord.objects.get().stream.contract == telemetry.other_contract
+
+
+def test_gzip_members_are_read_in_turn_and_a_truncated_body_is_refused(telemetry, send):
+    # given: two gzip members one after the other (what `cat a.gz b.gz` gives)
+    import gzip
+
+    body = gzip.compress(ndjson(GOOD[:2])) + gzip.compress(ndjson(GOOD[2:]))
+    both = APIClient().generic(
+        "POST", "/api/v1/telemetry/water-level/", body, content_type="application/x-ndjson",
+        HTTP_AUTHORIZATION=f"Bearer {telemetry.secret}", HTTP_CONTENT_ENCODING="gzip",
+    )  # fmt: skip
+    assert both.json() == {"received": 3, "new": 3, "duplicates": 0}
+    # when: a body cut short
+    cut = gzip.compress(ndjson(GOOD * 50))[:-20]
+    short = APIClient().generic(
+        "POST", "/api/v1/telemetry/water-level/", cut, content_type="application/x-ndjson",
+        HTTP_AUTHORIZATION=f"Bearer {telemetry.secret}", HTTP_CONTENT_ENCODING="gzip",
+    )  # fmt: skip
+    # then
+    assert short.status_code == 400
+    assert short.json()["errors"][0]["field"] == "Content-Encoding"
+    assert stored() == 3
+
+
+def test_a_keys_last_use_is_recorded(telemetry, send):
+    assert telemetry.key.last_used_at is None
+    send(telemetry.secret, "water-level", ndjson(GOOD))
+    telemetry.key.refresh_from_db()
+    assert telemetry.key.last_used_at is not None
+
+
+@pytest.mark.postgres_only  # SQLite (the demo) inserts in statements of ~166 rows
+@pytest.mark.parametrize("size", [10, 3000])
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    telemetry, send, size, django_assert_max_num_queries
+):
+    records = [
+        {"device": f"g{i % 7}", "ts": f"2026-07-01T00:00:{i % 60:02d}.{i:06d}Z", "level_cm": i}
+        for i in range(size)
+    ]
+    body = ndjson(records)
+    # key, last use, stream, closed periods, partitions, staging, COPY, insert, checks…
+    with django_assert_max_num_queries(20):
+        response = send(telemetry.secret, "water-level", body)
+    assert response.json()["new"] == size
