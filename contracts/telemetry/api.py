@@ -3,6 +3,7 @@ auditors (their own login, scoped by `visible_to`)."""
 
 import re
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,7 @@ from portfolio.models import User
 
 class IngestKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer ppp_ik_…`: a contract's ingest key (not a person). Unknown,
-    malformed or revoked: 401. The request has no user; `request.auth` is the key."""
+    malformed or revoked: 401. The request's user is anonymous; `request.auth` is the key."""
 
     keyword = "Bearer"
 
@@ -44,7 +45,7 @@ class IngestKeyAuthentication(authentication.BaseAuthentication):
         key = ingest_key_authenticate(raw)
         if key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked ingest key."))
-        return None, key
+        return AnonymousUser(), key  # a system, not a person: no user
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="telemetry"'
