@@ -960,3 +960,10 @@ class RectificationFile(models.Model):
 # Objections live in their own module (contracts/objections.py); imported here so that
 # `contracts.models` names every model of the app.
 from contracts.objections import Objection, ObjectionEvidence  # noqa: E402, F401
+
+# Telemetry (issue #17) lives in its own package; its models belong to this app.
+from contracts.telemetry.models import (  # noqa: E402, F401
+    IngestKey,
+    TelemetryRecord,
+    TelemetryStream,
+)

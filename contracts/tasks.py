@@ -15,6 +15,7 @@ from contracts.services.payment_runs import (
     payment_runs_start_due,
 )
 from contracts.services.payments import payment_compute
+from contracts.telemetry.partitions import telemetry_partitions_ahead
 
 RETRY = {
     "acks_late": True,
@@ -39,6 +40,11 @@ def compute_payment_chunk(self, run_id: int, period_ids: list[int]) -> None:
 @shared_task(**RETRY)
 def start_due_payment_runs() -> None:
     payment_runs_start_due(today=timezone.localdate())
+
+
+@shared_task(**RETRY)
+def create_telemetry_partitions() -> None:
+    telemetry_partitions_ahead(today=timezone.localdate())
 
 
 @shared_task(**RETRY)

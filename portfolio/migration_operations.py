@@ -109,3 +109,49 @@ class AmountsToFen(migrations.operations.base.Operation):
             schema_editor.alter_field(
                 old_model, old_model._meta.get_field(name), new_model._meta.get_field(name)
             )
+
+
+class CreateModelPartitionedByRange(migrations.CreateModel):
+    """`CreateModel`, but on PostgreSQL the table is declaratively partitioned by RANGE of
+    `partition_field` and gets a DEFAULT partition (`<table>_default`) for rows no partition
+    covers yet; the partitions themselves are created later, ahead of time
+    (`contracts.telemetry.partitions`). The primary key and every unique constraint must
+    include the partition column. `collations` ({field: collation}) apply on PostgreSQL only
+    (SQLite has no "C"; its BINARY default is byte order already). Other databases: a plain
+    table."""
+
+    def __init__(self, name, fields, *, partition_field: str, collations=None, **kwargs):
+        self.partition_field = partition_field
+        self.collations = collations or {}
+        super().__init__(name, fields, **kwargs)
+
+    def deconstruct(self):
+        _name, args, kwargs = super().deconstruct()
+        kwargs["partition_field"] = self.partition_field
+        if self.collations:
+            kwargs["collations"] = self.collations
+        return self.__class__.__name__, args, kwargs
+
+    def describe(self) -> str:
+        return f"{super().describe()} (partitioned by range of {self.partition_field})"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        model = to_state.apps.get_model(app_label, self.name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        # What BaseDatabaseSchemaEditor.create_model does, with the partitioning clause (on
+        # this migration's own rendering of the model, so the collations stay here).
+        for name, collation in self.collations.items():
+            model._meta.get_field(name).db_collation = collation
+        sql, params = schema_editor.table_sql(model)
+        column = schema_editor.quote_name(model._meta.get_field(self.partition_field).column)
+        schema_editor.execute(f"{sql} PARTITION BY RANGE ({column})", params or None)
+        schema_editor.deferred_sql.extend(schema_editor._model_indexes_sql(model))
+        table = model._meta.db_table
+        schema_editor.execute(
+            f"CREATE TABLE {schema_editor.quote_name(table + '_default')} "
+            f"PARTITION OF {schema_editor.quote_name(table)} DEFAULT"
+        )
