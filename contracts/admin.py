@@ -123,6 +123,12 @@ class ComplianceFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=flagged)
 
 
+MONITORING_COMPUTING = _(
+    "The contracts with monitoring alerts are being computed in the background: "
+    "open this list again in a minute."
+)
+
+
 class MonitoringFilter(admin.SimpleListFilter):
     """Contracts with monitoring alerts (contracts/monitoring.py): the home's link."""
 
@@ -136,6 +142,9 @@ class MonitoringFilter(admin.SimpleListFilter):
         if self.value() != "alerts":
             return queryset
         alerted = contracts_with_alerts(user=request.user, today=timezone.localdate())
+        if alerted is None:
+            messages.info(request, MONITORING_COMPUTING)
+            return queryset.none()
         return queryset.filter(pk__in=alerted)
 
 

@@ -202,17 +202,22 @@ def official_home_counts(*, user, today: date) -> dict[str, int]:
         "notices_overdue": notices.filter(overdue_rectification_q(today)),
     }
     counts = {key: capped_count(queryset) for key, queryset in waiting.items()}
-    counts["monitoring_alerts"] = len(contracts_with_alerts(user=user, today=today))
+    alerted = contracts_with_alerts(user=user, today=today)
+    counts["monitoring_alerts"] = None if alerted is None else len(alerted)
     return counts
 
 
-def contracts_with_alerts(*, user, today: date) -> list[int]:
-    """The contracts `user` sees that have monitoring alerts (ids, in code order). An
-    official's are their agency's, read from the cache the morning digest fills
-    (`agency_alerted_contracts`); anyone else's are computed."""
+def contracts_with_alerts(*, user, today: date) -> list[int] | None:
+    """The contracts `user` sees that have monitoring alerts (ids, in code order), from the
+    cache the morning digest fills (`agency_alerted_contracts`): an official's are their
+    agency's, a superuser's or an auditor's every contract's. None: a worker is computing them."""
     ids = Contract.objects.visible_to(user).order_by("code").values_list("pk", flat=True)
-    if user.role in ("preparer", "approver") and not user.is_superuser and user.party_id:
-        return agency_alerted_contracts(agency_id=user.party_id, contract_ids=ids, today=today)
-    ids = list(ids)
-    watched = contracts_monitoring(contract_ids=ids, today=today)
-    return [pk for pk in ids if watched[pk].alerts]
+    if user.is_superuser or user.role == "auditor":
+        agency_id = None
+    elif user.role in ("preparer", "approver") and user.party_id:
+        agency_id = user.party_id
+    else:  # enterprise staff: their few contracts, computed
+        ids = list(ids)
+        watched = contracts_monitoring(contract_ids=ids, today=today)
+        return [pk for pk in ids if watched[pk].alerts]
+    return agency_alerted_contracts(agency_id=agency_id, contract_ids=ids, today=today)

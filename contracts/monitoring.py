@@ -293,25 +293,44 @@ def _missing(missing_by_period: list) -> list[Alert]:
     ]
 
 
-def _alerted_key(agency_id: int, today: date) -> str:
-    return f"monitoring:alerted:{agency_id}:{today.isoformat()}"
+def _alerted_key(agency_id: int | None, today: date) -> str:
+    return f"monitoring:alerted:{agency_id or 'all'}:{today.isoformat()}"
 
 
 def agency_alerted_contracts(
-    *, agency_id: int, contract_ids: Iterable[int], today: date
-) -> list[int]:
-    """The agency's contracts (`contract_ids`, its contracts) with monitoring alerts on
-    `today`, in the order given, kept in the shared cache: stored by the morning digest for
-    the day, or on a miss computed and kept `MONITOR_CACHE_SECONDS` — the official's home and
-    the contracts list's filter read it without computing every contract's monitoring at
-    each request (a count up to that old: the monitoring page itself is always current)."""
+    *, agency_id: int | None, contract_ids, today: date
+) -> list[int] | None:
+    """The agency's contracts (`contract_ids`, a queryset of its contract ids; agency None:
+    every contract) with monitoring alerts on `today`, in the order given, kept in the shared
+    cache: stored by the morning digest for the day, or on a miss computed and kept
+    `MONITOR_CACHE_SECONDS` — the official's home and the contracts list's filter read it
+    without computing every contract's monitoring at each request (a count up to that old:
+    the monitoring page itself is always current).
+
+    More than `MONITOR_SYNC_CONTRACTS` contracts are too many to compute within a page: a
+    worker computes them (`refresh_monitoring_alerts`, queued once) and None says "not yet"."""
     key = _alerted_key(agency_id, today)
     if (cached := cache.get(key)) is not None:
         return cached
+    ids = list(contract_ids[: settings.MONITOR_SYNC_CONTRACTS + 1])
+    if len(ids) > settings.MONITOR_SYNC_CONTRACTS:
+        if cache.add(f"{key}:queued", True, settings.MONITOR_CACHE_SECONDS):
+            from contracts.tasks import refresh_monitoring_alerts  # tasks import this module
+
+            refresh_monitoring_alerts.delay(agency_id, today.isoformat())
+        return None
+    return agency_alerted_refresh(agency_id=agency_id, contract_ids=ids, today=today)
+
+
+def agency_alerted_refresh(*, agency_id: int | None, contract_ids, today: date) -> list[int]:
+    """Compute and keep (`MONITOR_CACHE_SECONDS`) what `agency_alerted_contracts` reads
+    (`contract_ids`: the agency's contract ids, a list or a queryset)."""
     ids = list(contract_ids)
     watched = contracts_monitoring(contract_ids=ids, today=today)
     alerted = [pk for pk in ids if watched[pk].alerts]
+    key = _alerted_key(agency_id, today)
     cache.set(key, alerted, settings.MONITOR_CACHE_SECONDS)
+    cache.delete(f"{key}:queued")
     return alerted
 
 

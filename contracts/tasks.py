@@ -105,6 +105,23 @@ def send_monitoring_alerts(agency_id: int, day: str) -> None:
 
 
 @shared_task(**RETRY)
+def refresh_monitoring_alerts(agency_id: int | None, day: str) -> None:
+    """An agency's contracts with monitoring alerts (None: every contract's), computed for
+    the home when there are too many to compute within a page."""
+    from contracts.models import Contract
+    from contracts.monitoring import agency_alerted_refresh
+
+    contracts = Contract.objects.order_by("code")
+    if agency_id is not None:
+        contracts = contracts.filter(government_party_id=agency_id)
+    agency_alerted_refresh(
+        agency_id=agency_id,
+        contract_ids=contracts.values_list("pk", flat=True),
+        today=date.fromisoformat(day),
+    )
+
+
+@shared_task(**RETRY)
 def send_submission_reminders() -> None:
     """The morning's e-mails: one task per period due (each reminded once per recipient), and
     one per agency with contracts in operation for its officials' digest of monitoring

@@ -77,8 +77,11 @@ def get_item(mapping: dict, key):
 
 
 @register.filter
-def count_text(count: int) -> str:
-    """A capped count (contracts.admin_base.capped_count) as people read it."""
+def count_text(count: int | None) -> str:
+    """A capped count (contracts.admin_base.capped_count) as people read it; None: not
+    counted yet (a worker is computing it)."""
+    if count is None:
+        return "…"
     if count > COUNT_CAP:
         return _("more than %(cap)s") % {"cap": f"{COUNT_CAP:,}"}
     return f"{count:,}"

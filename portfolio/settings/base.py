@@ -365,6 +365,9 @@ MONITOR_GRADE_MARGIN = Decimal(os.environ.get("MONITOR_GRADE_MARGIN", "3"))
 # How long the officials' home keeps an agency's contracts with alerts when it had to compute
 # them (the morning digest computes them for the day).
 MONITOR_CACHE_SECONDS = int(os.environ.get("MONITOR_CACHE_SECONDS", "900"))
+# More contracts than this are not computed within a page (home, contract list filter): a
+# worker computes them and the count shows "…" until it is done.
+MONITOR_SYNC_CONTRACTS = int(os.environ.get("MONITOR_SYNC_CONTRACTS", "300"))
 # Years after the current one whose obligations the dashboard shows and the flags check.
 FISCAL_YEARS_AHEAD = 2
 

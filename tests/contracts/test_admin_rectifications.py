@@ -219,3 +219,30 @@ def test_the_home_reads_the_mornings_alerted_contracts_without_computing_them(cl
     contracts = reverse("admin:contracts_contract_changelist")
     assert f'href="{contracts}?monitoring=alerts">1<' in page
     assert len(computed) - len(cached) >= 5
+
+
+def test_too_many_contracts_are_computed_by_a_worker_not_within_the_page(client, people, settings):
+    from django.contrib.messages import get_messages
+    from django.core.cache import cache
+
+    from contracts.admin import MONITORING_COMPUTING
+    from contracts.tasks import refresh_monitoring_alerts
+
+    # given an agency with more contracts than a page computes, one of them with an alert
+    settings.MONITOR_SYNC_CONTRACTS = 0
+    PaymentCalculation.objects.update(score=Decimal("81"))
+    cache.clear()
+    client.force_login(people.preparer)
+    contracts = reverse("admin:contracts_contract_changelist")
+    # when the home is shown before any worker computed them
+    page = client.get(reverse("admin:index")).content.decode()
+    # then the count says "not yet" and the filtered list says why it is empty
+    assert f'href="{contracts}?monitoring=alerts">…<' in page
+    listed = client.get(f"{contracts}?monitoring=alerts")
+    assert [str(m) for m in get_messages(listed.wsgi_request)] == [str(MONITORING_COMPUTING)]
+    assert not listed.context["cl"].result_count
+    # and once the queued task has run (as a worker would), the home counts the contract
+    agency = people.contract.government_party_id
+    refresh_monitoring_alerts.apply(args=[agency, timezone.localdate().isoformat()]).get()
+    page = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{contracts}?monitoring=alerts">1<' in page
