@@ -49,6 +49,7 @@ class FlagCode(models.TextChoices):
     KPI_BELOW_TARGET = "kpi_below_target", gettext_lazy("KPI below target in consecutive periods")
     NEAR_GRADE = "near_grade", gettext_lazy("score near a lower grade")
     KPI_FIGURE_MISSING = "kpi_figure_missing", gettext_lazy("KPI without an accepted figure")
+    KPI_FALLING = "kpi_falling", gettext_lazy("KPI getting worse period after period")
 
 
 # Monitoring alert kind → its flag.
@@ -56,6 +57,7 @@ ALERT_FLAGS = {
     monitoring.BELOW_TARGET: FlagCode.KPI_BELOW_TARGET,
     monitoring.NEAR_GRADE: FlagCode.NEAR_GRADE,
     monitoring.MISSING_FIGURE: FlagCode.KPI_FIGURE_MISSING,
+    monitoring.FALLING_TREND: FlagCode.KPI_FALLING,
 }
 
 

@@ -14,7 +14,9 @@ the morning e-mail show. What it raises is what the mechanism defines
   score or grade) within `MONITOR_GRADE_MARGIN` points above the lowest score of its grade
   (优 90, 良 80, 中 60; 差 has no lower grade);
 - `missing_figure`: a closed period (its submission due date passed) with KPIs that have no
-  accepted figure.
+  accepted figure;
+- `falling_trend`: a measured KPI whose last `MONITOR_TREND_PERIODS` accepted figures each did
+  worse than the one before (by its direction), on target or not: a warning before it misses.
 
 Manual KPIs have no target (the evaluator gives points): they are charted as points against
 their maximum, and only `missing_figure` applies to them. A deductions contract has no KPIs:
@@ -26,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,16 +50,18 @@ from contracts.models import (
 from contracts.selectors import decimal_text, version_in_force
 
 BELOW_TARGET, NEAR_GRADE, MISSING_FIGURE = "below_target", "near_grade", "missing_figure"
+FALLING_TREND = "falling_trend"
 ALERT_LABELS = {
     BELOW_TARGET: gettext_lazy("KPI below target in consecutive periods"),
     NEAR_GRADE: gettext_lazy("score near a lower grade"),
     MISSING_FIGURE: gettext_lazy("KPI without an accepted figure"),
+    FALLING_TREND: gettext_lazy("KPI getting worse period after period"),
 }
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # BELOW_TARGET, NEAR_GRADE or MISSING_FIGURE
+    kind: str  # BELOW_TARGET, NEAR_GRADE, MISSING_FIGURE or FALLING_TREND
     reason: str
     period: str = ""  # the label it is about
     kpi: str = ""  # the KPI code it is about, if one
@@ -223,6 +228,7 @@ def contracts_monitoring(
             *_below_target(monitoring.series, misses_needed),
             *_near_grade(monitoring.scores, margin),
             *_missing(missing_by_period),
+            *_falling(monitoring.series, settings.MONITOR_TREND_PERIODS),
         ]
     return result
 
@@ -250,6 +256,39 @@ def _below_target(series: list[Series], needed: int) -> list[Alert]:
             ),
         }
         alerts.append(Alert(BELOW_TARGET, reason, run[-1].label, line.code))
+    return alerts
+
+
+def _falling(series: list[Series], figures_needed: int) -> list[Alert]:
+    """Each of the last `figures_needed` accepted figures worse than the one before."""
+    alerts = []
+    for line in series:
+        if not line.measured or figures_needed < 2:
+            continue
+        run = [p for p in line.points if p.actual is not None][-figures_needed:]
+        if len(run) < figures_needed:
+            continue
+        if all(
+            _missed(line.direction, later.actual, earlier.actual)
+            for earlier, later in pairwise(run)
+        ):
+            reason = _(
+                "%(code)s %(name)s did worse in each of its last %(n)s figures: %(figures)s."
+            )
+            alerts.append(
+                Alert(
+                    FALLING_TREND,
+                    reason
+                    % {
+                        "code": line.code,
+                        "name": line.name,
+                        "n": figures_needed,
+                        "figures": " → ".join(f"{p.label} {p.actual_text}" for p in run),
+                    },
+                    run[-1].label,
+                    line.code,
+                )
+            )
     return alerts
 
 

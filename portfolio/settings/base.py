@@ -362,6 +362,8 @@ REVIEW_MAX_DAYS = 15
 MONITOR_PERIODS = int(os.environ.get("MONITOR_PERIODS", "8"))
 MONITOR_CONSECUTIVE_MISSES = int(os.environ.get("MONITOR_CONSECUTIVE_MISSES", "2"))
 MONITOR_GRADE_MARGIN = Decimal(os.environ.get("MONITOR_GRADE_MARGIN", "3"))
+# The accepted figures in a row, each worse than the one before, that raise a falling trend.
+MONITOR_TREND_PERIODS = int(os.environ.get("MONITOR_TREND_PERIODS", "3"))
 # How long the officials' home keeps an agency's contracts with alerts when it had to compute
 # them (the morning digest computes them for the day).
 MONITOR_CACHE_SECONDS = int(os.environ.get("MONITOR_CACHE_SECONDS", "900"))

@@ -12,7 +12,13 @@ from django.core import mail
 
 from contracts.compliance import FlagCode, compliance_flags
 from contracts.models import Contract, Measurement, PaymentCalculation, Period
-from contracts.monitoring import BELOW_TARGET, MISSING_FIGURE, NEAR_GRADE, contracts_monitoring
+from contracts.monitoring import (
+    BELOW_TARGET,
+    FALLING_TREND,
+    MISSING_FIGURE,
+    NEAR_GRADE,
+    contracts_monitoring,
+)
 from contracts.services.notifications import agencies_to_alert
 from contracts.tasks import send_monitoring_alerts
 
@@ -179,3 +185,29 @@ def test_monitoring_reads_a_fixed_number_of_queries(
         add_period(people.contract, label, MET)
     with django_assert_num_queries(5):
         contracts_monitoring(contract_ids=contracts, today=TODAY)
+
+
+def test_a_kpi_worse_in_each_of_its_last_three_figures_raises_a_falling_trend(people, english):
+    # given OUT-2 (higher is better, target 95) on target but falling: 99 → 97 → 96
+    add_period(people.contract, "2025-Q4", {**MET, "OUT-2": "99", "OUT-3": "40"})
+    add_period(people.contract, "2026-Q1", {**MET, "OUT-2": "97", "OUT-3": "45"})
+    raised = alerts(people.contract, FALLING_TREND)
+    # then OUT-2 raises, and OUT-3 (lower is better: 40 → 45 → 120) too; OUT-1 (99, 99,
+    # 95.5) fell once only, and the manual KPI has no direction
+    assert [a.kpi for a in raised] == ["OUT-2", "OUT-3"]
+    assert "2025-Q4 99 → 2026-Q1 97 → 2026-Q2 96" in raised[0].reason
+    assert FlagCode.KPI_FALLING in {
+        f.code
+        for f in compliance_flags(contracts=[people.contract], today=TODAY).contracts[
+            people.contract.pk
+        ]
+    }
+
+
+def test_a_flat_or_rising_kpi_or_too_few_figures_raise_no_trend(people, settings):
+    add_period(people.contract, "2026-Q1", {**MET, "OUT-2": "97"})
+    assert alerts(people.contract, FALLING_TREND) == []  # two figures: too few
+    add_period(people.contract, "2025-Q4", {**MET, "OUT-2": "97"})
+    assert "OUT-2" not in [a.kpi for a in alerts(people.contract, FALLING_TREND)]  # 97, 97, 96
+    settings.MONITOR_TREND_PERIODS = 2
+    assert "OUT-2" in [a.kpi for a in alerts(people.contract, FALLING_TREND)]  # 97 → 96
