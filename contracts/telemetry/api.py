@@ -223,9 +223,9 @@ class TelemetryExportView(APIView):
             "contract"
         )
         if text.startswith("id:") and text[3:].isdigit():
-            periods = periods.filter(pk=int(text[3:]))
+            periods = periods.filter(pk=int(text[3:])) if len(text) < 21 else periods.none()
         elif text.isdigit() and not LABEL.match(text):
-            periods = periods.filter(pk=int(text))
+            periods = periods.filter(pk=int(text)) if len(text) < 18 else periods.none()
         else:
             periods = periods.filter(label=text)
         found = list(periods[:2])

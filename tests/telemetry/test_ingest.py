@@ -319,3 +319,12 @@ def test_null_means_absent_and_other_types_are_refused(telemetry, send):
         (1, "record_id"), (1, "status"), (2, "record_id"), (2, "status"), (3, "level_cm"),
         (3, "status"),
     ]  # fmt: skip
+
+
+def test_text_is_stored_exactly_whatever_its_characters(telemetry, send):
+    devices = ["dev\\1", 'say "hi", ok', "积水监测-07", "tab-free\\t"]
+    records = [{"device": d, "ts": "2026-07-01T00:00:00Z", "status": d[:32]} for d in devices]
+    assert send(telemetry.secret, "water-level", ndjson(records)).json()["new"] == 4
+    assert sorted(TelemetryRecord.objects.values_list("device", "status")) == sorted(
+        (d, d[:32]) for d in devices
+    )
