@@ -4,6 +4,8 @@ auditors (their own login, scoped by `visible_to`)."""
 import re
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -213,6 +215,11 @@ class TelemetryExportView(APIView):
         },
     )
     def get(self, request, stream: str):
+        for name in ("period", "contract"):
+            try:  # the databases cannot compare with NUL: 400, as Django's form fields say
+                ProhibitNullCharactersValidator()(request.query_params.get(name, ""))
+            except DjangoValidationError as exc:
+                raise exceptions.ValidationError({name: exc.messages}) from None
         text = request.query_params.get("period", "").strip()
         if not text:
             raise exceptions.ValidationError({"period": [_("Give the period: its id or label.")]})
@@ -223,9 +230,9 @@ class TelemetryExportView(APIView):
             "contract"
         )
         if text.startswith("id:") and text[3:].isdigit():
-            periods = periods.filter(pk=int(text[3:]))
+            periods = periods.filter(pk=int(text[3:])) if len(text) < 21 else periods.none()
         elif text.isdigit() and not LABEL.match(text):
-            periods = periods.filter(pk=int(text))
+            periods = periods.filter(pk=int(text)) if len(text) < 18 else periods.none()
         else:
             periods = periods.filter(label=text)
         found = list(periods[:2])

@@ -336,9 +336,13 @@ class _Parser:
                 continue
             received += 1
             device = obj.get("device")
-            record_id = obj.get("record_id", "")
+            record_id = obj.get("record_id")
+            if record_id is None:  # absent or null
+                record_id = ""
             value = obj.get(value_field) if value_field else None
-            status = obj.get(status_field, "") if status_field else ""
+            status = obj.get(status_field) if status_field else ""
+            if status is None:
+                status = ""
             ts_text = obj.get("ts")
             ts, problem = _ts_parse(ts_text)
             bad = False
@@ -354,10 +358,8 @@ class _Parser:
             ):
                 errors.add(number, "device", _text_refusal(device, DEVICE_MAX, required=True))
                 bad = True
-            if record_id and (
-                type(record_id) is not str
-                or len(record_id) > RECORD_ID_MAX
-                or not record_id.isprintable()
+            if type(record_id) is not str or (
+                record_id and (len(record_id) > RECORD_ID_MAX or not record_id.isprintable())
             ):
                 errors.add(
                     number, "record_id", _text_refusal(record_id, RECORD_ID_MAX, required=False)
@@ -366,8 +368,8 @@ class _Parser:
             if value is not None and type(value) is not float and type(value) is not int:
                 errors.add(number, value_field, _("must be a number"))
                 bad = True
-            if status and (
-                type(status) is not str or len(status) > STATUS_MAX or not status.isprintable()
+            if type(status) is not str or (
+                status and (len(status) > STATUS_MAX or not status.isprintable())
             ):
                 errors.add(number, status_field, _text_refusal(status, STATUS_MAX, required=False))
                 bad = True

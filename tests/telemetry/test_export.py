@@ -115,6 +115,9 @@ def test_a_period_is_needed_and_must_exist(telemetry, records):
     assert export(telemetry.auditor, "").status_code == 400
     assert export(telemetry.auditor, "period=2031-Q1").status_code == 404
     assert export(telemetry.auditor, "period=2026-Q2&format=xml").status_code == 404
+    assert export(telemetry.auditor, "period=id:99999999999999999999999").status_code == 404
+    assert export(telemetry.auditor, "period=99999999999999999999999").status_code == 404
+    assert export(telemetry.auditor, "period=2026-Q2&contract=a%00b").status_code == 400
 
 
 def test_a_label_two_contracts_share_needs_the_contract(telemetry, records):

@@ -300,3 +300,31 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
     with django_assert_max_num_queries(20):
         response = send(telemetry.secret, "water-level", body)
     assert response.json()["new"] == size
+
+
+def test_null_means_absent_and_other_types_are_refused(telemetry, send):
+    nulls = {"device": "g", "ts": "2026-07-01T00:00:00Z", "record_id": None, "level_cm": None,
+             "status": None}  # fmt: skip
+    assert send(telemetry.secret, "water-level", ndjson([nulls])).json()["new"] == 1
+    assert TelemetryRecord.objects.values_list("record_id", "value", "status").get() == (
+        "", None, "",
+    )  # fmt: skip
+    wrong = [
+        {"device": "g", "ts": "2026-07-01T00:05:00Z", "record_id": 7, "status": True},
+        {"device": "g", "ts": "2026-07-01T00:05:00Z", "record_id": 0, "status": 0},
+        {"device": "g", "ts": "2026-07-01T00:05:00Z", "level_cm": False, "status": []},
+    ]
+    errors = send(telemetry.secret, "water-level", ndjson(wrong)).json()["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [
+        (1, "record_id"), (1, "status"), (2, "record_id"), (2, "status"), (3, "level_cm"),
+        (3, "status"),
+    ]  # fmt: skip
+
+
+def test_text_is_stored_exactly_whatever_its_characters(telemetry, send):
+    devices = ["dev\\1", 'say "hi", ok', "积水监测-07", "tab-free\\t"]
+    records = [{"device": d, "ts": "2026-07-01T00:00:00Z", "status": d[:32]} for d in devices]
+    assert send(telemetry.secret, "water-level", ndjson(records)).json()["new"] == 4
+    assert sorted(TelemetryRecord.objects.values_list("device", "status")) == sorted(
+        (d, d[:32]) for d in devices
+    )
