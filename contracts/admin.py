@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portfolio.admin_inputs import CheckedInputsMixin
 
 from . import (
+    admin_attached_files,  # noqa: F401 — registers the objections' and notices' files
     admin_objections,  # noqa: F401 — registers the objections
     admin_payments,  # noqa: F401 — registers the payment workplace
 )

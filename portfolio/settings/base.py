@@ -242,6 +242,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state" field with choices of their own: each names its enum.
+    "ENUM_NAME_OVERRIDES": {
+        "ObjectionStateEnum": "contracts.objections.Objection.State",
+        "RectificationStateEnum": "contracts.models.RectificationNotice.State",
+    },
 }
 # Evidence uploads: the largest file accepted.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
