@@ -19,7 +19,7 @@ from portfolio.models import Project
 from portfolio.selectors import city_fiscal_years
 
 from .engine.terms import availability_linked_share
-from .models import LATE, Contract, Measurement, Milestone, PaymentCalculation, Period
+from .models import COUNTS, LATE, Contract, Measurement, Milestone, PaymentCalculation, Period
 from .selectors import mechanism_terms_by_contract, terms_in_force
 
 
@@ -141,6 +141,7 @@ def _review_waiting(flags: ComplianceFlags, ids: list[int], today: date) -> None
     cutoff = today - timedelta(days=settings.REVIEW_MAX_DAYS)
     waiting = (
         Measurement.objects.filter(
+            COUNTS,
             period__contract__in=ids,
             is_current=True,
             state=Measurement.State.SUBMITTED,

@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
 from contracts.models import (
+    COUNTS,
     KPI,
     Contract,
     Decision,
@@ -112,7 +113,7 @@ def contract_report_document(*, period: Period, language: str) -> dict:
     review = payment_review(calculation=calculation)
     version = calculation.mechanism_version
     evaluators = (
-        Measurement.objects.filter(period=period, is_current=True)
+        Measurement.objects.filter(COUNTS, period=period, is_current=True)
         .select_related("submitted_by", "reviewed_by")
         .order_by("kpi__position")
     )
@@ -494,7 +495,7 @@ def ocds_contracts_data(*, contracts: QuerySet) -> list[OcdsContractData]:
         periods[period.contract_id].append(period)
     measurements = defaultdict(dict)
     for contract_id, period_id, code, value, points in Measurement.objects.filter(
-        period__contract_id__in=ids, is_current=True, state=Measurement.State.ACCEPTED
+        COUNTS, period__contract_id__in=ids, is_current=True, state=Measurement.State.ACCEPTED
     ).values_list("period__contract_id", "period_id", "kpi__code", "value", "points"):
         measurements[contract_id][period_id, code] = value if points is None else points
     adjustments = defaultdict(list)
