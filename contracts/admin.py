@@ -443,3 +443,6 @@ if connection.vendor != "postgresql":
     from pghistory.models import Events
 
     admin.site.unregister(Events)
+
+
+from contracts.telemetry import admin as telemetry_admin  # noqa: E402, F401 — ingest keys

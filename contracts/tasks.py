@@ -16,6 +16,7 @@ from contracts.services.payment_runs import (
 )
 from contracts.services.payments import payment_compute
 from contracts.telemetry.aggregation import period_telemetry_aggregate, periods_to_aggregate
+from contracts.telemetry.partitions import telemetry_partitions_ahead
 
 RETRY = {
     "acks_late": True,
@@ -52,6 +53,11 @@ def aggregate_ended_periods() -> None:
 @shared_task(**RETRY)
 def start_due_payment_runs() -> None:
     payment_runs_start_due(today=timezone.localdate())
+
+
+@shared_task(**RETRY)
+def create_telemetry_partitions() -> None:
+    telemetry_partitions_ahead(today=timezone.localdate())
 
 
 @shared_task(**RETRY)

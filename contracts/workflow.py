@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -443,3 +443,25 @@ def compute_refusal(*, period_state: str, payment_state: str) -> str | None:
     on unsaved stand-ins (no query)."""
     stand_in = PaymentCalculation(state=payment_state, period=Period(state=period_state))
     return refusal(stand_in, "compute", None)
+
+
+# --- Telemetry -------------------------------------------------------------------------
+
+
+def telemetry_closed_q() -> Q:
+    """Periods whose telemetry may no longer change (records in them are refused): the
+    enterprise has submitted the period (or it is locked), a current measurement of it is
+    submitted or accepted (a telemetry KPI's value is computed from its records and under
+    review), or its payment is prepared, approved or paid. Written once: ingestion reads it,
+    and so may anything that needs a period's records to stay as they are."""
+    figures_submitted = Measurement.objects.filter(
+        period=OuterRef("pk"), is_current=True, state__in=[M.SUBMITTED, M.ACCEPTED]
+    )
+    payment_decided = PaymentCalculation.objects.filter(
+        period=OuterRef("pk"), state__in=[C.PREPARED, C.APPROVED, C.PAID]
+    )
+    return (
+        Q(state__in=[P.SUBMITTED, P.LOCKED])
+        | Q(Exists(figures_submitted))
+        | Q(Exists(payment_decided))
+    )

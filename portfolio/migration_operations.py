@@ -116,15 +116,20 @@ class CreateModelPartitionedByRange(migrations.CreateModel):
     `partition_field` and gets a DEFAULT partition (`<table>_default`) for rows no partition
     covers yet; the partitions themselves are created later, ahead of time
     (`contracts.telemetry.partitions`). The primary key and every unique constraint must
-    include the partition column. Other databases: a plain table."""
+    include the partition column. `collations` ({field: collation}) apply on PostgreSQL only
+    (SQLite has no "C"; its BINARY default is byte order already). Other databases: a plain
+    table."""
 
-    def __init__(self, name, fields, *, partition_field: str, **kwargs):
+    def __init__(self, name, fields, *, partition_field: str, collations=None, **kwargs):
         self.partition_field = partition_field
+        self.collations = collations or {}
         super().__init__(name, fields, **kwargs)
 
     def deconstruct(self):
         _name, args, kwargs = super().deconstruct()
         kwargs["partition_field"] = self.partition_field
+        if self.collations:
+            kwargs["collations"] = self.collations
         return self.__class__.__name__, args, kwargs
 
     def describe(self) -> str:
@@ -137,7 +142,10 @@ class CreateModelPartitionedByRange(migrations.CreateModel):
         model = to_state.apps.get_model(app_label, self.name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
-        # What BaseDatabaseSchemaEditor.create_model does, with the partitioning clause.
+        # What BaseDatabaseSchemaEditor.create_model does, with the partitioning clause (on
+        # this migration's own rendering of the model, so the collations stay here).
+        for name, collation in self.collations.items():
+            model._meta.get_field(name).db_collation = collation
         sql, params = schema_editor.table_sql(model)
         column = schema_editor.quote_name(model._meta.get_field(self.partition_field).column)
         schema_editor.execute(f"{sql} PARTITION BY RANGE ({column})", params or None)

@@ -11,9 +11,8 @@ fingerprint and the per-device summary rows.
 import hashlib
 import math
 import re
-import struct
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -22,9 +21,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from contracts.telemetry.export import CANONICAL_LINE_SQL, canonical_line
+from contracts.telemetry.ingest import day_start
+
 DAY_SECONDS = 86_400
 FINGERPRINT_PREFIX = "ppp-telemetry-fp/1"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PLACES = 6
 # 256 bits as limbs of (16, 60, 60, 60, 60) bits: every limb fits a positive bigint, and
 # PostgreSQL sums bigints exactly (as numeric).
@@ -129,11 +130,8 @@ class MetricResult:
 
 def period_window(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
     """`[start, end)` in UTC: 00:00 Asia/Shanghai (TIME_ZONE) of the first day to 00:00 of the
-    day after the last."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(starts_on, time(), zone).astimezone(UTC)
-    end = datetime.combine(ends_on + timedelta(days=1), time(), zone).astimezone(UTC)
-    return start, end
+    day after the last (the ingest side's `day_start`: one rule for both)."""
+    return day_start(starts_on), day_start(ends_on + timedelta(days=1))
 
 
 def fingerprint_of(count: int, total: int) -> str:
@@ -141,10 +139,11 @@ def fingerprint_of(count: int, total: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def record_line(device: str, ts: datetime, record_id: str, value, status: str) -> bytes:
-    ts_us = (ts - EPOCH) // timedelta(microseconds=1)
-    value_hex = "" if value is None else struct.pack(">d", value).hex()
-    return f"{device}\t{ts_us}\t{record_id}\t{value_hex}\t{status}\n".encode()
+def record_hash(device: str, ts: datetime, record_id: str, value, status: str) -> int:
+    """SHA-256 of the record's canonical line (the raw export's, without its LF) as an
+    unsigned 256-bit integer."""
+    line = canonical_line(device, ts, record_id, value, status).encode()
+    return int.from_bytes(hashlib.sha256(line).digest(), "big")
 
 
 def round_half_up(exact: Fraction, places: int) -> Decimal:
@@ -221,11 +220,7 @@ def _postgresql_rows(stream, spec, start, end, interval):
     from contracts.telemetry.models import TelemetryRecord
 
     table = connection.ops.quote_name(TelemetryRecord._meta.db_table)
-    line = (
-        "device || E'\\t' || ((extract(epoch FROM ts) * 1000000)::bigint)::text || E'\\t' || "
-        "record_id || E'\\t' || coalesce(encode(float8send(value), 'hex'), '') || E'\\t' || "
-        "status || E'\\n'"
-    )
+    line = CANONICAL_LINE_SQL
     limbs = ", ".join(
         f"sum(('x' || substr(h, {offset}, {digits}))::bit({digits * 4})::bigint)"
         for offset, digits in LIMBS
@@ -255,6 +250,9 @@ def _postgresql_rows(stream, spec, start, end, interval):
     params += [stream.pk, start, end]
     devices, total = [], 0
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # value::text is the shortest exact text only with PostgreSQL's default setting
+            cursor.execute("SET LOCAL extra_float_digits = 1")
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             device, first, last, records, cov, values, value_sum, match = row[:8]
@@ -287,8 +285,7 @@ def _python_rows(stream, spec, start, end, interval):
     values: list[float] = []
     total = 0
     for device, ts, record_id, value, status in rows.iterator(chunk_size=5000):
-        digest = hashlib.sha256(record_line(device, ts, record_id, value, status)).digest()
-        total += int.from_bytes(digest, "big")
+        total += record_hash(device, ts, record_id, value, status)
         row = devices.get(device)
         if row is None:
             row = devices[device] = DeviceRow(device, ts, ts, 0)

@@ -7,6 +7,7 @@ plain table. Its key (stream, device, ts, record_id) makes a record sent twice c
 """
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -64,6 +65,23 @@ class TelemetryStream(models.Model):
                 name="telemetry_stream_fields_differ",
             ),
         ]
+        # Records point at their stream without a database foreign key (its per-row check
+        # would double the cost of writing a record, docs/benchmarks.md): a stream with
+        # records is not deleted — Django's PROTECT, and on PostgreSQL this trigger whatever
+        # the SQL — and records are written only by the ingest service, for a stream it read.
+        triggers = [
+            pgtrigger.Trigger(
+                name="stream_with_records_not_deleted",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM contracts_telemetryrecord "
+                    "WHERE stream_id = OLD.id) THEN RAISE EXCEPTION "
+                    "'telemetry stream % has records: it is not deleted', OLD.id "
+                    "USING ERRCODE = 'foreign_key_violation'; END IF; RETURN OLD;"
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contract.code} {self.code}"
@@ -75,12 +93,13 @@ class TelemetryRecord(models.Model):
 
     pk = models.CompositePrimaryKey("stream", "device", "ts", "record_id")
     # PROTECT: a stream with records is not deleted (its records are evidence). No index of
-    # its own: the key and (stream, ts) both start with it.
+    # its own (the key starts with it), no database constraint (see the trigger above).
     stream = models.ForeignKey(
         TelemetryStream,
         models.PROTECT,
         related_name="records",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("stream"),
     )
     device = models.CharField(_("device"), max_length=64)
@@ -94,8 +113,9 @@ class TelemetryRecord(models.Model):
     class Meta:
         verbose_name = _("telemetry record")
         verbose_name_plural = _("telemetry records")
-        # Aggregations read one stream over one period (a ts range, a partition on PostgreSQL).
-        indexes = [models.Index(fields=["stream", "ts"], name="telemetry_record_stream_ts")]
+        # No index beside the key: a period is made of whole monthly partitions, in which the
+        # key's leading stream finds a stream's records (in device, ts order, as availability
+        # reads them). A (stream, ts) index cost a third more per record written.
 
     def __str__(self) -> str:
         return f"{self.stream_id} {self.device} {self.ts.isoformat()}"

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from contracts.api import views as contracts
+from contracts.telemetry import api as telemetry
 from portfolio.api import auth
 from portfolio.api import views as portfolio
 from reports import api as reports
@@ -25,5 +26,13 @@ urlpatterns = [
     path("auth/logoutall/", auth.TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("bundles/", contracts.BundleView.as_view(), name="bundle-import"),
     path("ocds/releases/", reports.OcdsReleasesView.as_view(), name="ocds-releases"),
+    path(
+        "telemetry/<slug:stream>/", telemetry.TelemetryIngestView.as_view(), name="telemetry-ingest"
+    ),
+    path(
+        "telemetry/<slug:stream>/export/",
+        telemetry.TelemetryExportView.as_view(),
+        name="telemetry-export",
+    ),
     *router.urls,
 ]

@@ -253,6 +253,10 @@ EVIDENCE_XLSX_MAX_UNCOMPRESSED = int(
 REPORT_VERSIONS_PER_REPORT_HOUR = int(os.environ.get("REPORT_VERSIONS_PER_REPORT_HOUR", "10"))
 REPORT_VERSIONS_PER_USER_HOUR = int(os.environ.get("REPORT_VERSIONS_PER_USER_HOUR", "30"))
 
+# Telemetry ingestion: the largest batch accepted, counted after decompression (a gzip body
+# that unpacks beyond it is refused as it unpacks).
+TELEMETRY_MAX_BATCH_BYTES = int(os.environ.get("TELEMETRY_MAX_BATCH_BYTES", str(64 * 1024 * 1024)))
+
 # Celery: the broker comes from the environment. The local default (kombu's filesystem
 # transport under var/) needs no server; production uses Redis or RabbitMQ.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -306,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-submission-reminders": {
         "task": "contracts.tasks.send_submission_reminders",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Telemetry partitions (PostgreSQL): this month and the next two exist ahead of time.
+    "create-telemetry-partitions": {
+        "task": "contracts.tasks.create_telemetry_partitions",
+        "schedule": crontab(hour=0, minute=30),
     },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ppp-tracker@localhost")

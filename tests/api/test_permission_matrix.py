@@ -34,7 +34,14 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from contracts.bundles import bundle_import
-from contracts.models import Contract, Evidence, Measurement, PaymentCalculation, Period
+from contracts.models import (
+    Contract,
+    Evidence,
+    Measurement,
+    PaymentCalculation,
+    Period,
+    TelemetryStream,
+)
 from contracts.services.payments import payments_compute
 from portfolio.models import Party
 from reports.models import Report
@@ -153,6 +160,13 @@ TABLE = [
     ("POST bundles/",                  "other", "its project",    "401 403 403 404 404 403 403"),
     ("POST bundles/",                  "other", "its parties",    "401 403 403 400 400 400 403"),
     ("POST bundles/",                  "other", "its company",    "401 403 403 400 400 404 403"),
+    # Telemetry (issue 17): the raw records of a period, for officials of the agency and
+    # auditors (both contracts have a stream "levels"); sending records takes the contract's
+    # ingest key (tests/telemetry/), which no person's token is.
+    ("GET  telemetry/levels/export/?period={period}", "own", "", "401 403 403 200 200 404 200"),
+    ("GET  telemetry/levels/export/?period={period}", "other", "",
+                                                                  "401 403 403 404 404 200 200"),
+    ("POST telemetry/levels/",         "own",   "a record",       "401 401 401 401 401 401 401"),
 ]
 # fmt: on
 
@@ -261,6 +275,10 @@ def side_of(contract: Contract, enterprise, preparer, approver) -> SimpleNamespa
     report.file.save("report.pdf", ContentFile(PDF), save=False)
     report.state, report.sha256, report.size = "ready", hashlib.sha256(PDF).hexdigest(), len(PDF)
     report.save()
+    TelemetryStream.objects.create(
+        contract=contract, code="levels", kind="reading", interval_seconds=300,
+        value_field="level_cm",
+    )  # fmt: skip
     return SimpleNamespace(
         contract=contract,
         period=period,
@@ -424,6 +442,12 @@ STATES = {
         "new texts": lambda s: {"data": {"findings": "巡检记录不全。"}, "format": "json"},
         "too long": lambda s: {"data": {"findings": "长" * 10001}, "format": "json"},
     },
+    "POST telemetry/levels/": {
+        "a record": lambda s: {
+            "data": b'{"device": "g1", "ts": "2026-07-01T08:00:00+08:00", "level_cm": 3}\n',
+            "content_type": "application/x-ndjson",
+        },
+    },
     "POST bundles/": {
         "new contract": lambda s: bundle(code="FS-FLOOD-2099-01"),
         "same contract": lambda s: bundle(title="改过的标题"),
@@ -451,7 +475,9 @@ def test_cell(world, endpoint, side, state, role, status):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == status, body[:300]
     if status == 401:
-        assert response["WWW-Authenticate"].startswith("Token")
+        # Telemetry is sent with an ingest key (Bearer), everything else with a person's token.
+        scheme = "Bearer" if endpoint == "POST telemetry/levels/" else "Token"
+        assert response["WWW-Authenticate"].startswith(scheme)
     if path.endswith("/download/") and status == 200:
         assert body == PDF
     if method == "GET" and path.count("/") == 1 and path != "/" and status == 200:
@@ -505,7 +531,8 @@ def assert_in_language(body: bytes, language: str) -> None:
 
 def rewound(request: dict) -> dict:
     """The same request again: its uploaded files read from their start."""
-    for value in (request.get("data") or {}).values():
+    data = request.get("data")
+    for value in data.values() if isinstance(data, dict) else ():
         if hasattr(value, "seek"):
             value.seek(0)
     return request

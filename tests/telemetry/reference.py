@@ -5,14 +5,12 @@ zoneinfo, slots by integer microseconds, rounding with Decimal's ROUND_HALF_UP i
 context, the fingerprint as the auditor's snippet in the docs."""
 
 import hashlib
-import struct
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def window(first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -96,15 +94,39 @@ def mean(records, start, end, places=2):
         return _round(total / len(values), places), len(values)
 
 
-def fingerprint(records, start, end) -> str:
+def _value_text(value: float | None) -> str:
+    """A double as PostgreSQL prints it, for the values these tests generate (magnitudes
+    from 1e-4 to 1e15: Python's repr without a trailing ".0")."""
+    if value is None:
+        return ""
+    assert value == 0 or 1e-4 <= abs(value) < 1e15, value
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fingerprint_of_lines(lines) -> str:
+    """The auditor's recomputation from the raw export's canonical lines (docs/telemetry.md)."""
     total = count = 0
-    for device, ts, record_id, value, status in in_window(records, start, end):
-        ts_us = (ts - EPOCH) // timedelta(microseconds=1)
-        hex_value = "" if value is None else struct.pack(">d", value).hex()
-        line = f"{device}\t{ts_us}\t{record_id}\t{hex_value}\t{status}\n"
+    for line in lines:
         total += int.from_bytes(hashlib.sha256(line.encode()).digest(), "big")
         count += 1
     return hashlib.sha256(f"ppp-telemetry-fp/1 {count} {total % 2**256:064x}".encode()).hexdigest()
+
+
+def fingerprint(records, start, end) -> str:
+    lines = [
+        "\t".join(
+            [
+                device,
+                ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                record_id,
+                _value_text(value),
+                status,
+            ]
+        )
+        for device, ts, record_id, value, status in in_window(records, start, end)
+    ]
+    return fingerprint_of_lines(lines)
 
 
 def local(day: date, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:

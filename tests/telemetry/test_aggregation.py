@@ -18,6 +18,7 @@ from contracts.services.measurements import measurement_accept, measurement_subm
 from contracts.services.payments import payments_compute
 from contracts.telemetry.aggregation import period_telemetry_aggregate, periods_to_aggregate
 from contracts.telemetry.models import TelemetryRecord
+from portfolio.models import Party
 from tests.contracts.conftest import person
 from tests.telemetry import reference as ref
 from tests.telemetry.conftest import AFTER, END, FIRST, HOUR, LAST, START
@@ -63,6 +64,26 @@ def test_the_per_device_summary_is_stored_as_evidence(setup):
     # the station that went silent 20 days early is counted to its last day only
     assert int(devices["st-2"][4]) == (LAST - FIRST).days + 1 - 20
     assert rows[-1] == ["fingerprint", measurement.fingerprint, "", "", "", "", "", "", ""]
+
+
+def test_the_fingerprint_is_recomputed_from_the_raw_export(setup, client):
+    # given the aggregated period, and an auditor
+    _contract, period, heartbeat, *_ = setup
+    period_telemetry_aggregate(period_id=period.pk, today=AFTER)
+    auditors = Party.objects.create(kind="auditor", name="某审计机构")
+    client.force_login(person("auditor", "auditor", auditors))
+    # when the auditor downloads the records as canonical lines
+    response = client.get(
+        f"/api/v1/telemetry/{heartbeat.code}/export/",
+        {"period": period.label, "contract": period.contract.code, "format": "lines"},
+    )
+    assert response.status_code == 200, response.content[:300]
+    text = b"".join(response.streaming_content).decode()
+    # then hashing them line by line gives the stored fingerprint
+    lines = text.split("\n")[:-1]
+    in_period = TelemetryRecord.objects.filter(stream=heartbeat, ts__gte=START, ts__lt=END)
+    assert len(lines) == in_period.count()
+    assert ref.fingerprint_of_lines(lines) == current_telemetry(period, "OUT-1").fingerprint
 
 
 def test_running_again_over_the_same_records_changes_nothing(setup):
