@@ -16,6 +16,7 @@ from contracts.services.payment_runs import (
 )
 from contracts.services.payments import payment_compute
 from contracts.telemetry.aggregation import period_telemetry_aggregate, periods_to_aggregate
+from contracts.telemetry.metrics import RecordsChanged
 from contracts.telemetry.partitions import telemetry_partitions_ahead
 
 RETRY = {
@@ -38,7 +39,7 @@ def compute_payment_chunk(self, run_id: int, period_ids: list[int]) -> None:
     payment_run_compute_chunk(run_id=run_id, period_ids=period_ids, task_id=self.request.id or "")
 
 
-@shared_task(**RETRY)
+@shared_task(**{**RETRY, "autoretry_for": (OperationalError, RecordsChanged)})
 def aggregate_period_telemetry(period_id: int) -> None:
     period_telemetry_aggregate(period_id=period_id)
 

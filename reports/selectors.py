@@ -99,6 +99,19 @@ def _when(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _telemetry_of(measurement: Measurement | None) -> dict:
+    if measurement is None:
+        return {}
+    return {
+        "telemetry": {
+            "stream": measurement.kpi.telemetry_stream,
+            "metric": measurement.kpi.telemetry_metric,
+            "sample_size": measurement.sample_size,
+            "fingerprint": measurement.fingerprint,
+        }
+    }
+
+
 def contract_report_document(*, period: Period, language: str) -> dict:
     """A contract period's evaluation report; the period must have a calculation."""
     calculation = PaymentCalculation.objects.select_related(
@@ -114,9 +127,10 @@ def contract_report_document(*, period: Period, language: str) -> dict:
     version = calculation.mechanism_version
     evaluators = (
         Measurement.objects.filter(COUNTS, period=period, is_current=True)
-        .select_related("submitted_by", "reviewed_by")
+        .select_related("submitted_by", "reviewed_by", "kpi")
         .order_by("kpi__position")
     )
+    computed = {m.kpi.code: m for m in evaluators if m.origin == Measurement.Origin.TELEMETRY}
     submitted = sorted({_person(m.submitted_by) for m in evaluators if m.submitted_by})
     reviewed = sorted({_person(m.reviewed_by) for m in evaluators if m.reviewed_by})
     history = list(
@@ -148,6 +162,8 @@ def contract_report_document(*, period: Period, language: str) -> dict:
                 {"name": e.original_name, "sha256": e.sha256, "size": e.size}
                 for e in row["evidence"]
             ],
+            # Telemetry KPIs only (docs/telemetry.md): reported ones keep their document.
+            **_telemetry_of(computed.get(row["code"])),
         }
         for row in review["kpi_rows"]
     ]

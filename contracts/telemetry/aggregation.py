@@ -59,6 +59,7 @@ def period_telemetry_aggregate(*, period_id: int, today: date | None = None) -> 
                 )
             }
             start, end = metrics.period_window(period.starts_on, period.ends_on)
+            fingerprints: dict = {}  # one per stream, whatever the number of its KPIs
             for kpi in kpis:
                 stream = streams.get(kpi.telemetry_stream)
                 if stream is None:
@@ -73,6 +74,7 @@ def period_telemetry_aggregate(*, period_id: int, today: date | None = None) -> 
                         start=start,
                         end=end,
                         interval=stream.interval_seconds,
+                        fingerprints=fingerprints,
                     )
                 except metrics.MetricError as exc:
                     outcome.problems[kpi.code] = str(exc)

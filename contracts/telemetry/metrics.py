@@ -41,6 +41,11 @@ CONDITION_RE = re.compile(r"^\s*(status|value)\s*(<=|>=|!=|=|<|>)\s*(\S(?:.*\S)?
 NUMBER_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 
 
+class RecordsChanged(RuntimeError):
+    """Records arrived between the metric's query and the fingerprint's: compute again (the
+    task retries)."""
+
+
 class MetricError(ValueError):
     """A KPI's telemetry definition that cannot be used (the reason is the message)."""
 
@@ -160,9 +165,17 @@ def value_decimal(value: float) -> Decimal:
 
 
 def metric_compute(
-    *, stream, spec: MetricSpec, start: datetime, end: datetime, interval: int | None
+    *,
+    stream,
+    spec: MetricSpec,
+    start: datetime,
+    end: datetime,
+    interval: int | None,
+    fingerprints: dict | None = None,
 ) -> MetricResult:
-    """The metric over the stream's records in `[start, end)` (docs/telemetry.md)."""
+    """The metric over the stream's records in `[start, end)` (docs/telemetry.md).
+    `fingerprints` ({stream id: (records, total)}) keeps a stream's fingerprint for its
+    other KPIs of the same period (it costs more than any metric)."""
     if spec.metric in INTERVAL_METRICS and (not interval or DAY_SECONDS % interval):
         raise MetricError(_("%(metric)s needs a stream whose interval divides a day")
                           % {"metric": spec.metric})  # fmt: skip
@@ -171,6 +184,13 @@ def metric_compute(
     else:
         devices, total, percentile = _python_rows(stream, spec, start, end, interval)
     records = sum(d.records for d in devices)
+    if total is None:
+        cache = {} if fingerprints is None else fingerprints
+        if stream.pk not in cache:
+            cache[stream.pk] = fingerprint_total(stream=stream, start=start, end=end)
+        counted, total = cache[stream.pk]
+        if counted != records:  # a batch committed between the two queries
+            raise RecordsChanged(stream.pk)
     fingerprint = fingerprint_of(records, total)
     zone = ZoneInfo(settings.TIME_ZONE)
     for d in devices:
@@ -217,19 +237,19 @@ def _percentile_fraction(spec: MetricSpec) -> float:
 
 
 def _postgresql_rows(stream, spec, start, end, interval):
+    """Per device: first and last record, counts, distinct heartbeat slots (`date_bin`, a C
+    function: no numeric arithmetic per row), exact value sums for a mean, matches of the
+    condition; one grouped query over the period's partitions. The percentile is a second
+    query; the fingerprint a third, shared by the KPIs of one stream (`fingerprint_total`)."""
     from contracts.telemetry.models import TelemetryRecord
 
     table = connection.ops.quote_name(TelemetryRecord._meta.db_table)
-    line = CANONICAL_LINE_SQL
-    limbs = ", ".join(
-        f"sum(('x' || substr(h, {offset}, {digits}))::bit({digits * 4})::bigint)"
-        for offset, digits in LIMBS
-    )
     params: list = []
     covered = "NULL"
     if interval and spec.metric in INTERVAL_METRICS:
-        covered = "count(DISTINCT floor(extract(epoch FROM ts - %s) / %s))"
-        params += [start, interval]
+        covered = "count(DISTINCT date_bin(%s, ts, %s))"
+        params += [timedelta(seconds=interval), start]
+    value_sum = "coalesce(sum(value::numeric), 0)" if spec.metric == MEAN else "0"
     matching = "0"
     if spec.condition is not None:
         column = "status" if spec.condition.field == "status" else "value"
@@ -237,29 +257,16 @@ def _postgresql_rows(stream, spec, start, end, interval):
         matching = f"count(*) FILTER (WHERE {column} {op} %s)"
         params.append(spec.condition.literal)
     sql = f"""
-        SELECT device, min(ts), max(ts), count(*), {covered}, count(value),
-               coalesce(sum(value::numeric), 0), {matching}, {limbs}
-        FROM (
-            SELECT device, ts, value, status,
-                   encode(sha256(convert_to({line}, 'UTF8')), 'hex') AS h
-            FROM {table}
-            WHERE stream_id = %s AND ts >= %s AND ts < %s
-        ) r
+        SELECT device, min(ts), max(ts), count(*), {covered}, count(value), {value_sum},
+               {matching}
+        FROM {table}
+        WHERE stream_id = %s AND ts >= %s AND ts < %s
         GROUP BY device ORDER BY device
     """
     params += [stream.pk, start, end]
-    devices, total = [], 0
     with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            # value::text is the shortest exact text only with PostgreSQL's default setting
-            cursor.execute("SET LOCAL extra_float_digits = 1")
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            device, first, last, records, cov, values, value_sum, match = row[:8]
-            devices.append(DeviceRow(device, first, last, records, cov, values, value_sum, match))
-            total += sum(
-                int(limb) << shift for limb, shift in zip(row[8:], LIMB_SHIFTS, strict=True)
-            )
+        devices = [DeviceRow(*row) for row in cursor.fetchall()]
         percentile = None
         if spec.metric == PERCENTILE:
             cursor.execute(
@@ -268,7 +275,47 @@ def _postgresql_rows(stream, spec, start, end, interval):
                 [_percentile_fraction(spec), stream.pk, start, end],
             )
             percentile = cursor.fetchone()[0]
-    return devices, total, percentile
+    return devices, None, percentile
+
+
+def fingerprint_total(*, stream, start: datetime, end: datetime) -> tuple[int, int]:
+    """(records, Σ h_r mod 2^256) of the record set (docs/telemetry.md, Fingerprint). On
+    PostgreSQL one pass of plain sums (parallel): each record's SHA-256 cut into five limbs of
+    at most 60 bits, each summed exactly; Python carries them together."""
+    from contracts.telemetry.models import TelemetryRecord
+
+    if connection.vendor != "postgresql":
+        rows = (
+            TelemetryRecord.objects.filter(stream=stream, ts__gte=start, ts__lt=end)
+            .values_list("device", "ts", "record_id", "value", "status")
+            .iterator(chunk_size=5000)
+        )
+        count = total = 0
+        for row in rows:
+            total += record_hash(*row)
+            count += 1
+        return count, total % 2**256
+    table = connection.ops.quote_name(TelemetryRecord._meta.db_table)
+    limbs = ", ".join(
+        f"coalesce(sum(('x' || substr(h, {offset}, {digits}))::bit({digits * 4})::bigint), 0)"
+        for offset, digits in LIMBS
+    )
+    sql = f"""
+        SELECT count(*), {limbs}
+        FROM (
+            SELECT encode(sha256(convert_to({CANONICAL_LINE_SQL}, 'UTF8')), 'hex') AS h
+            FROM {table}
+            WHERE stream_id = %s AND ts >= %s AND ts < %s
+        ) r
+    """
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # value::text is the shortest exact text only with PostgreSQL's default setting
+            cursor.execute("SET LOCAL extra_float_digits = 1")
+        cursor.execute(sql, [stream.pk, start, end])
+        count, *sums = cursor.fetchone()
+    total = sum(int(limb) << shift for limb, shift in zip(sums, LIMB_SHIFTS, strict=True))
+    return count, total % 2**256
 
 
 def _python_rows(stream, spec, start, end, interval):

@@ -189,3 +189,41 @@ def test_bundle_export_import_export_round_trips_the_telemetry_field(setup, exam
     bundle_import(document=copy.deepcopy(exported))
     # then
     assert bundle_export(contract=contract) == exported
+
+
+def test_the_contract_report_shows_sample_size_and_fingerprint_of_telemetry_kpis(setup):
+    from reports.models import Report
+    from reports.rendering import report_html
+    from reports.selectors import contract_report_document, texts_shown
+
+    contract, period, *_ = setup
+    company = person("company", "enterprise", contract.private_party)
+    official = person("official", "approver", contract.government_party)
+    period_telemetry_aggregate(period_id=period.pk, today=AFTER)
+    kpis = {k.code: k for k in period_telemetry_kpis_version(period)}
+    for code, value in (("OUT-3", "120"), ("EFF-1", "81")):
+        measurement_submit(
+            period=period, kpi=kpis[code], user=company, source="api", value=Decimal(value)
+        )
+    measurement_submit(
+        period=period, kpi=kpis["MGT-1"], user=company, source="api", points=Decimal(13)
+    )
+    for m in Measurement.objects.filter(period=period, state="submitted"):
+        measurement_accept(measurement=m, user=official)
+    payments_compute(period_ids=[period.pk], via="command")
+    # when
+    document = contract_report_document(period=period, language="en")
+    # then the telemetry KPIs carry their source, sample size and fingerprint; the others not
+    rows = {row["code"]: row for row in document["kpi_rows"]}
+    computed = current_telemetry(period, "OUT-1")
+    assert rows["OUT-1"]["telemetry"] == {
+        "stream": "station-heartbeat", "metric": "availability",
+        "sample_size": computed.sample_size, "fingerprint": computed.fingerprint,
+    }  # fmt: skip
+    assert "telemetry" in rows["OUT-2"] and "telemetry" not in rows["OUT-3"]
+    # rendered as the report service renders it (its texts added)
+    document["texts"] = {"findings": "", "recommendations": ""}
+    document["texts_shown"] = texts_shown(period=period, language="en", texts=document["texts"])
+    page = report_html(Report(kind="contract", language="en", inputs=document))
+    assert f"telemetry station-heartbeat, sample {computed.sample_size}" in page
+    assert computed.fingerprint[:16] in page
