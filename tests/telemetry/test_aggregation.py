@@ -227,3 +227,29 @@ def test_the_contract_report_shows_sample_size_and_fingerprint_of_telemetry_kpis
     page = report_html(Report(kind="contract", language="en", inputs=document))
     assert f"telemetry station-heartbeat, sample {computed.sample_size}" in page
     assert computed.fingerprint[:16] in page
+
+
+def test_the_portal_submits_a_period_without_the_companys_telemetry_figures(setup):
+    from contracts.portal.forms import PeriodForm
+    from contracts.selectors import period_sheet
+
+    contract, period, *_ = setup
+    company = person("company", "enterprise", contract.private_party)
+    sheet = period_sheet(period=period, company=True)
+    data = {
+        PeriodForm.value_name(row): {"OUT-3": "120", "EFF-1": "81", "MGT-1": "13"}.get(
+            row.kpi.code, ""
+        )
+        for row in sheet.rows
+    }
+    # when the company submits with the telemetry KPIs left empty
+    form = PeriodForm(data=data, sheet=sheet, submitting=True)
+    # then the form is valid and the period submits
+    assert form.is_valid(), form.errors
+    form.save(user=company)
+    from contracts.services.measurements import period_submit
+
+    period_submit(period=period, user=company)
+    period.refresh_from_db()
+    assert period.state == Period.State.SUBMITTED
+    assert not Measurement.objects.filter(period=period, kpi__code__in=["OUT-1", "OUT-2"]).exists()
