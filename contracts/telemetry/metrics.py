@@ -261,12 +261,16 @@ def _postgresql_rows(stream, spec, start, end, interval):
                {matching}
         FROM {table}
         WHERE stream_id = %s AND ts >= %s AND ts < %s
-        GROUP BY device ORDER BY device
-    """
+        GROUP BY device
+    """  # no ORDER BY: it makes PostgreSQL read the key's index (4× slower than scan + sort)
     params += [stream.pk, start, end]
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # the distinct slots sort a month's records by device: in memory, not on disk
+            # (17 million records: 49 s with the default 4 MB, 6 s with 256 MB)
+            cursor.execute("SET LOCAL work_mem = %s", [settings.TELEMETRY_AGGREGATE_WORK_MEM])
         cursor.execute(sql, params)
-        devices = [DeviceRow(*row) for row in cursor.fetchall()]
+        devices = sorted((DeviceRow(*row) for row in cursor.fetchall()), key=lambda d: d.device)
         percentile = None
         if spec.metric == PERCENTILE:
             cursor.execute(

@@ -291,6 +291,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# The memory PostgreSQL may use to sort one telemetry aggregation query (docs/benchmarks.md).
+TELEMETRY_AGGREGATE_WORK_MEM = os.environ.get("TELEMETRY_AGGREGATE_WORK_MEM", "256MB")
 CELERY_BEAT_SCHEDULE = {
     # Telemetry KPIs of the periods that ended (docs/telemetry.md), before the payment run.
     "aggregate-ended-periods": {
