@@ -239,8 +239,9 @@ class KPIAdmin(ScopedAdmin):
         "rule",
         "target",
         "max_points",
+        "data_source",
     ]
-    list_filter = ["dimension", "rule", "direction"]
+    list_filter = ["dimension", "rule", "direction", "data_source"]
     search_fields = ["code", "name", "mechanism_version__contract__code"]
     list_select_related = ["mechanism_version__contract"]
     raw_id_fields = ["mechanism_version"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from contracts import workflow
 from contracts.admin_messages import action_message
 from contracts.admin_selectors import period_review
-from contracts.models import Measurement, PaymentAdjustment, PaymentCalculation, Period
+from contracts.models import COUNTS, Measurement, PaymentAdjustment, PaymentCalculation, Period
 from contracts.services.approvals import (
     ActionRefused,
     adjustment_approve,
@@ -28,6 +28,7 @@ from contracts.services.approvals import (
 )
 from contracts.services.measurements import measurement_accept, measurement_return
 from contracts.services.payments import payment_compute_enqueue
+from contracts.telemetry.aggregation import period_telemetry_enqueue
 from portfolio.money import MoneyError, money_parse, money_text
 
 # The page refreshes itself this often while a computation runs, for at most this long.
@@ -61,6 +62,11 @@ class PeriodReviewMixin:
                 name="contracts_period_accept_all",
             ),
             path("<int:pk>/review/compute/", view(self.review_compute), name="period_compute"),
+            path(
+                "<int:pk>/review/telemetry/",
+                view(self.review_telemetry),
+                name="period_telemetry",
+            ),
             path("<int:pk>/review/reopen/", view(self.review_reopen), name="period_reopen"),
             path("<int:pk>/review/adjust/", view(self.review_adjust), name="payment_adjust"),
             path(
@@ -97,6 +103,8 @@ class PeriodReviewMixin:
             "payment_buttons": buttons,
             "decision_buttons": [b for b in buttons if b != "adjust"],
             "period_actions": period_actions,
+            "has_telemetry": any(row.kpi.is_telemetry for row in review.rows),
+            "today": timezone.localdate(),
             "computing": computing,
             "refresh_seconds": REFRESH_SECONDS,
             "back": review_url(period.pk),
@@ -140,7 +148,7 @@ class PeriodReviewMixin:
         if request.method != "POST":
             return self._back(pk)
         waiting = Measurement.objects.filter(
-            period=period, is_current=True, state=Measurement.State.SUBMITTED
+            COUNTS, period=period, is_current=True, state=Measurement.State.SUBMITTED
         ).order_by("pk")
         accepted, refused = 0, []
         for measurement in waiting.select_related("kpi"):
@@ -170,6 +178,24 @@ class PeriodReviewMixin:
             return self._back(pk)
         self.message_user(request, action_message("compute", period), messages.SUCCESS)
         return self._back(pk, computing=int(timezone.now().timestamp()))
+
+    def review_telemetry(self, request: HttpRequest, pk: int):
+        """Compute the period's telemetry KPIs again (late records), on a worker."""
+        period = self._period(request, pk)
+        if request.method != "POST":
+            return self._back(pk)
+        try:
+            period_telemetry_enqueue(period=period, user=request.user)
+        except ActionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return self._back(pk)
+        self.message_user(
+            request,
+            _("The telemetry KPIs of %(period)s are being computed: reload in a moment.")
+            % {"period": period},
+            messages.SUCCESS,
+        )
+        return self._back(pk)
 
     def review_reopen(self, request: HttpRequest, pk: int):
         period = self._period(request, pk)

@@ -44,6 +44,27 @@ class ReviewRow:
     history: list[Measurement] = field(default_factory=list)
     points: Decimal | None = None
     actions: list[str] = field(default_factory=list)  # what the official may do to `shown`
+    # A telemetry KPI: the company's own figure for it (submitted, not a draft), if any.
+    reported: Measurement | None = None
+    # Why the last aggregation produced no value (docs/telemetry.md), if it did not.
+    telemetry_problem: str = ""
+
+    @property
+    def difference(self) -> Decimal | None:
+        """The company's figure minus the computed one (telemetry KPIs)."""
+        if self.reported is None or self.shown is None or self.shown.value is None:
+            return None
+        return self.reported.value - self.shown.value
+
+    @property
+    def difference_text(self) -> str:
+        return "" if self.difference is None else decimal_text(self.difference)
+
+    @property
+    def beyond_tolerance(self) -> bool:
+        """The company's figure differs from the computed one by more than the tolerance."""
+        tolerance = self.kpi.telemetry_tolerance or Decimal(0)
+        return self.difference is not None and abs(self.difference) > tolerance
 
     @property
     def figure(self) -> str:
@@ -101,9 +122,11 @@ def period_review(*, period: Period, user) -> PeriodReview:
     rows = []
     for sheet_row in sheet.rows:
         for revision in sheet_row.revisions:
-            revision.period = period  # the table reads the contract: no query per item
+            # the table reads the contract and the KPI's data source: no query per item
+            revision.period, revision.kpi = period, sheet_row.kpi
         seen = [m for m in sheet_row.revisions if m.state != MState.DRAFT]
         shown = seen[-1] if seen else None
+        reported = sheet_row.other
         document = sheet_row.document
         rows.append(
             ReviewRow(
@@ -115,6 +138,10 @@ def period_review(*, period: Period, user) -> PeriodReview:
                 history=list(reversed(seen[:-1])),
                 points=_points(document, shown),
                 actions=workflow.allowed_actions(shown, user) if shown else [],
+                reported=reported if reported and reported.state != MState.DRAFT else None,
+                telemetry_problem=period.telemetry_problems.get(sheet_row.kpi.code, "")
+                if sheet_row.kpi.is_telemetry
+                else "",
             )
         )
     calculation = (

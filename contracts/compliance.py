@@ -21,6 +21,7 @@ from portfolio.selectors import city_fiscal_years
 from . import monitoring
 from .engine.terms import availability_linked_share
 from .models import (
+    COUNTS,
     LATE,
     Contract,
     Measurement,
@@ -171,6 +172,7 @@ def _review_waiting(flags: ComplianceFlags, ids: list[int], today: date) -> None
     cutoff = today - timedelta(days=settings.REVIEW_MAX_DAYS)
     waiting = (
         Measurement.objects.filter(
+            COUNTS,
             period__contract__in=ids,
             is_current=True,
             state=Measurement.State.SUBMITTED,

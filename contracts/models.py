@@ -13,6 +13,7 @@ from datetime import date
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -163,6 +164,17 @@ class KPI(models.Model):
         FLOOR = "floor", _("partial steps are ignored")
         EXACT = "exact", _("partial steps count pro rata")
 
+    class DataSource(models.TextChoices):
+        REPORTED = "reported", _("reported by the company")
+        TELEMETRY = "telemetry", _("computed from telemetry")
+
+    class Metric(models.TextChoices):
+        AVAILABILITY = "availability", _("availability")
+        COMPLETENESS = "completeness", _("completeness")
+        RATIO = "ratio", _("ratio")
+        PERCENTILE = "percentile", _("percentile")
+        MEAN = "mean", _("mean")
+
     mechanism_version = models.ForeignKey(
         MechanismVersion, models.CASCADE, related_name="kpis", verbose_name=_("mechanism version")
     )
@@ -186,6 +198,26 @@ class KPI(models.Model):
     partial_step = models.CharField(
         _("partial step"), max_length=10, choices=PartialStep.choices, blank=True
     )
+    # Where the KPI's value comes from (docs/telemetry.md): typed in by the company, or
+    # computed by the city from one of the contract's telemetry streams at period close.
+    data_source = models.CharField(
+        _("data source"), max_length=10, choices=DataSource.choices, default=DataSource.REPORTED
+    )
+    telemetry_stream = models.CharField(
+        _("telemetry stream"), max_length=64, blank=True, help_text=_("the stream's code")
+    )
+    telemetry_metric = models.CharField(
+        _("telemetry metric"), max_length=12, choices=Metric.choices, blank=True
+    )
+    # percentile: p in (0, 100]; ratio: the condition (`status = ok`, `value <= 24`).
+    telemetry_p = models.DecimalField(_("percentile"), null=True, blank=True, **KPI_DECIMAL)
+    telemetry_condition = models.CharField(_("condition"), max_length=100, blank=True)
+    telemetry_min_sample = models.PositiveIntegerField(
+        _("minimum sample size"), null=True, blank=True
+    )
+    # A company's own figure further than this from the telemetry value is flagged.
+    telemetry_tolerance = models.DecimalField(_("tolerance"), null=True, blank=True, **KPI_DECIMAL)
+    telemetry_places = models.PositiveSmallIntegerField(_("decimal places"), null=True, blank=True)
 
     objects = scoped("mechanism_version__contract")
 
@@ -203,10 +235,61 @@ class KPI(models.Model):
                 condition=Q(rule="manual") | ~Q(direction="") & Q(target__isnull=False),
                 name="kpi_measured_needs_direction_and_target",
             ),
+            models.CheckConstraint(
+                condition=Q(data_source="reported", telemetry_stream="", telemetry_metric="")
+                | Q(data_source="telemetry")
+                & ~Q(telemetry_stream="")
+                & ~Q(telemetry_metric="")
+                & ~Q(rule="manual"),
+                name="kpi_telemetry_source_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """A telemetry KPI's definition, field by field (the bundle validator checks the same
+        in `contract.kpis[i].telemetry`)."""
+        from contracts.telemetry import metrics
+
+        if self.data_source != self.DataSource.TELEMETRY:
+            return
+        errors = {}
+        if not self.telemetry_stream:
+            errors["telemetry_stream"] = _("A telemetry KPI names its stream.")
+        if not self.telemetry_metric:
+            errors["telemetry_metric"] = _("A telemetry KPI names its metric.")
+        if self.rule == self.Rule.MANUAL:
+            errors["rule"] = _("A manual KPI cannot be computed from telemetry.")
+        metric = self.telemetry_metric
+        if metric == metrics.PERCENTILE and not (self.telemetry_p and 0 < self.telemetry_p <= 100):
+            errors["telemetry_p"] = _("A percentile needs p above 0 and at most 100.")
+        if metric != metrics.PERCENTILE and self.telemetry_p is not None:
+            errors["telemetry_p"] = _("Only a percentile takes p.")
+        if metric == metrics.RATIO:
+            try:
+                metrics.condition_parse(self.telemetry_condition)
+            except metrics.MetricError as exc:
+                errors["telemetry_condition"] = str(exc)
+        elif self.telemetry_condition:
+            errors["telemetry_condition"] = _("Only a ratio takes a condition.")
+        if self.telemetry_tolerance is not None and self.telemetry_tolerance < 0:
+            errors["telemetry_tolerance"] = _("The tolerance cannot be negative.")
+        if self.telemetry_places is not None and self.telemetry_places > metrics.MAX_PLACES:
+            errors["telemetry_places"] = _("At most %(n)s decimal places.") % {
+                "n": metrics.MAX_PLACES
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_telemetry(self) -> bool:
+        return self.data_source == self.DataSource.TELEMETRY
+
+    @property
+    def places(self) -> int:
+        return 2 if self.telemetry_places is None else self.telemetry_places
 
 
 class Milestone(models.Model):
@@ -261,6 +344,8 @@ class Period(models.Model):
     # measurements, a final payment, an amount beyond what can be stored…); blank after a
     # computation. What a caller of the compute endpoint reads once the task has run.
     compute_problem = models.CharField(_("compute problem"), max_length=500, blank=True)
+    # The last telemetry aggregation's KPIs without a value and why: {"K1": "sample of 3 …"}.
+    telemetry_problems = models.JSONField(_("telemetry problems"), default=dict, blank=True)
     # Deductions mechanism only: performance points incurred in the period.
     performance_points = models.PositiveIntegerField(_("performance points"), null=True, blank=True)
 
@@ -289,6 +374,10 @@ class Period(models.Model):
         return self.submitted_at is not None and timezone.localdate(self.submitted_at) > self.due_on
 
 
+# The measurements that count for their KPI (reviewed, paid): those whose origin is the KPI's
+# data source. A company's own figure for a telemetry KPI is shown beside it, nothing more.
+COUNTS = Q(origin=F("kpi__data_source"))
+
 # Periods submitted after their due date, as a filter (`Period.is_late` for one period).
 LATE = Q(submitted_at__isnull=False, submitted_at__date__gt=F("due_on"))
 
@@ -311,6 +400,13 @@ class Measurement(models.Model):
         PORTAL = "portal", _("web form")
         API = "api", _("API")
         IMPORT = "import", _("bundle import")
+        TELEMETRY = "telemetry", _("telemetry aggregation")
+
+    class Origin(models.TextChoices):
+        # The same values as KPI.DataSource: the measurement that counts for a KPI is the one
+        # whose origin is the KPI's data source (COUNTS).
+        REPORTED = "reported", _("reported by the company")
+        TELEMETRY = "telemetry", _("computed from telemetry")
 
     period = models.ForeignKey(
         Period, models.CASCADE, related_name="measurements", verbose_name=_("period")
@@ -341,6 +437,12 @@ class Measurement(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.TextField(_("reason for return"), blank=True)
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=Origin.choices, default=Origin.REPORTED
+    )
+    # Telemetry measurements: the records the value was computed from (docs/telemetry.md).
+    sample_size = models.PositiveBigIntegerField(_("sample size"), null=True, blank=True)
+    fingerprint = models.CharField(_("fingerprint (SHA-256)"), max_length=64, blank=True)
 
     objects = scoped("period__contract")
 
@@ -349,13 +451,19 @@ class Measurement(models.Model):
         verbose_name_plural = _("measurements")
         ordering = ["period", "kpi__position", "revision"]
         constraints = [
+            # One current revision per KPI and origin: a telemetry KPI's computed value and
+            # the company's own figure for it (shown beside it, flagged beyond the tolerance).
             models.UniqueConstraint(
-                fields=["period", "kpi"],
+                fields=["period", "kpi", "origin"],
                 condition=Q(is_current=True),
                 name="measurement_one_current_per_kpi",
             ),
             models.UniqueConstraint(
-                fields=["period", "kpi", "revision"], name="measurement_unique_revision"
+                fields=["period", "kpi", "origin", "revision"],
+                name="measurement_unique_revision",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=["reported", "telemetry"]), name="measurement_origin_valid"
             ),
             models.CheckConstraint(
                 condition=Q(value__isnull=False, points__isnull=True)
@@ -439,8 +547,14 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("content type"), max_length=100)
+    # None: written by the telemetry aggregation (a per-device summary), not by a person.
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 

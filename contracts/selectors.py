@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from . import engine, workflow
 from .models import (
+    COUNTS,
     KPI,
     LATE,
     AvailabilityFailure,
@@ -42,7 +43,9 @@ def decimal_text(value: Decimal) -> str:
 
 KPI_FIELDS = [
     "mechanism_version_id", "code", "name", "dimension", "unit", "direction", "target", "floor",
-    "max_points", "rule", "step", "points_per_step", "partial_step",
+    "max_points", "rule", "step", "points_per_step", "partial_step", "data_source",
+    "telemetry_stream", "telemetry_metric", "telemetry_p", "telemetry_condition",
+    "telemetry_min_sample", "telemetry_tolerance", "telemetry_places",
 ]  # fmt: skip
 
 
@@ -63,6 +66,24 @@ def kpi_document(row: dict) -> dict:
             doc[name] = decimal_text(row[name])
     if row["partial_step"]:
         doc["partial_step"] = row["partial_step"]
+    if row["data_source"] == KPI.DataSource.TELEMETRY:
+        doc["telemetry"] = telemetry_document(row)
+    return doc
+
+
+def telemetry_document(row: dict) -> dict:
+    """A telemetry KPI's `telemetry` object (docs/telemetry.md): the keys it sets."""
+    doc = {"stream": row["telemetry_stream"], "metric": row["telemetry_metric"]}
+    if row["telemetry_p"] is not None:
+        doc["p"] = decimal_text(row["telemetry_p"])
+    if row["telemetry_condition"]:
+        doc["condition"] = row["telemetry_condition"]
+    if row["telemetry_min_sample"] is not None:
+        doc["min_sample"] = row["telemetry_min_sample"]
+    if row["telemetry_tolerance"] is not None:
+        doc["tolerance"] = decimal_text(row["telemetry_tolerance"])
+    if row["telemetry_places"] is not None:
+        doc["places"] = row["telemetry_places"]
     return doc
 
 
@@ -153,7 +174,7 @@ def evaluation_documents(*, periods: Iterable[Period], accepted_only: bool) -> d
     periods = list(periods)
     docs = {p.pk: {"period": p.label} for p in periods}
     period_ids = list(docs)
-    measurements = Measurement.objects.filter(period_id__in=period_ids, is_current=True)
+    measurements = Measurement.objects.filter(COUNTS, period_id__in=period_ids, is_current=True)
     if accepted_only:
         measurements = measurements.filter(state=Measurement.State.ACCEPTED)
     rows = measurements.order_by("period_id", "kpi__position").values_list(
@@ -230,7 +251,9 @@ def payment_review(*, calculation) -> dict:
     ]
     evidence = defaultdict(list)
     for item in Evidence.objects.filter(
-        measurement__period_id=calculation.period_id, measurement__is_current=True
+        measurement__period_id=calculation.period_id,
+        measurement__is_current=True,
+        measurement__origin=F("measurement__kpi__data_source"),
     ).select_related("measurement__kpi"):
         evidence[item.measurement.kpi.code].append(item)
     rows = [
@@ -351,6 +374,13 @@ class SheetRow:
     kpi: KPI
     document: dict
     revisions: list[Measurement] = field(default_factory=list)
+    # A telemetry KPI's other figures: on the officials' sheet the company's own (reported)
+    # revisions, on the company's sheet the computed ones. Empty for a reported KPI.
+    others: list[Measurement] = field(default_factory=list)
+
+    @property
+    def other(self) -> Measurement | None:
+        return self.others[-1] if self.others and self.others[-1].is_current else None
 
     @property
     def current(self) -> Measurement | None:
@@ -364,9 +394,11 @@ class PeriodSheet:
     rows: list[SheetRow]
 
 
-def period_sheet(*, period: Period) -> PeriodSheet:
+def period_sheet(*, period: Period, company: bool = False) -> PeriodSheet:
     """A period's KPIs with their figures and evidence: the same few queries whatever the
-    number of KPIs, revisions or files."""
+    number of KPIs, revisions or files. A row's `revisions` are the figures that count
+    (COUNTS: a telemetry KPI's computed ones), or with `company` the company's own (what the
+    portal edits); `others` the rest of a telemetry KPI's figures."""
     version = period_mechanism_version(period=period)
     kpis = KPI.objects.filter(mechanism_version=version).order_by("position")
     revisions = defaultdict(list)
@@ -377,11 +409,16 @@ def period_sheet(*, period: Period) -> PeriodSheet:
         .order_by("kpi_id", "revision")
     )
     for measurement in measurements:
-        revisions[measurement.kpi_id].append(measurement)
-    rows = [
-        SheetRow(kpi, kpi_document({f: getattr(kpi, f) for f in KPI_FIELDS}), revisions[kpi.pk])
-        for kpi in kpis
-    ]
+        revisions[measurement.kpi_id, measurement.origin].append(measurement)
+    rows = []
+    for kpi in kpis:
+        own = revisions[kpi.pk, Measurement.Origin.REPORTED]
+        computed = revisions[kpi.pk, Measurement.Origin.TELEMETRY] if kpi.is_telemetry else []
+        counting, others = (computed, own) if kpi.is_telemetry else (own, [])
+        if company:
+            counting, others = own, computed
+        document = kpi_document({f: getattr(kpi, f) for f in KPI_FIELDS})
+        rows.append(SheetRow(kpi, document, counting, others))
     return PeriodSheet(period, version, rows)
 
 

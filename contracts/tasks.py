@@ -15,6 +15,8 @@ from contracts.services.payment_runs import (
     payment_runs_start_due,
 )
 from contracts.services.payments import payment_compute
+from contracts.telemetry.aggregation import period_telemetry_aggregate, periods_to_aggregate
+from contracts.telemetry.metrics import RecordsChanged
 from contracts.telemetry.partitions import telemetry_partitions_ahead
 
 RETRY = {
@@ -35,6 +37,18 @@ def compute_payment(self, period_id: int) -> None:
 @shared_task(bind=True, **RETRY)
 def compute_payment_chunk(self, run_id: int, period_ids: list[int]) -> None:
     payment_run_compute_chunk(run_id=run_id, period_ids=period_ids, task_id=self.request.id or "")
+
+
+@shared_task(**{**RETRY, "autoretry_for": (OperationalError, RecordsChanged)})
+def aggregate_period_telemetry(period_id: int) -> None:
+    period_telemetry_aggregate(period_id=period_id)
+
+
+@shared_task(**RETRY)
+def aggregate_ended_periods() -> None:
+    """The night's telemetry KPIs: one task per ended period still in its submission window."""
+    for period_id in periods_to_aggregate(today=timezone.localdate()):
+        aggregate_period_telemetry.delay(period_id)
 
 
 @shared_task(**RETRY)

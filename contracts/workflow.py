@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import (
+    COUNTS,
     Measurement,
     Objection,
     PaymentAdjustment,
@@ -154,9 +155,11 @@ def _period_not_locked(path: str) -> Condition:
     )
 
 
+# The current revision of the measurement that counts for its KPI (models.COUNTS): a company's
+# own figure for a telemetry KPI is shown beside the computed one, never reviewed.
 CURRENT_REVISION = Condition(
-    holds=lambda m: m.is_current,
-    q=lambda: Q(is_current=True),
+    holds=lambda m: m.is_current and m.origin == m.kpi.data_source,
+    q=lambda: Q(COUNTS, is_current=True),
     refusal=lambda m: _("Only the current, submitted revision can be reviewed."),
 )
 

@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
 from contracts.models import (
+    COUNTS,
     KPI,
     Contract,
     Decision,
@@ -100,6 +101,19 @@ def _when(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _telemetry_of(measurement: Measurement | None) -> dict:
+    if measurement is None:
+        return {}
+    return {
+        "telemetry": {
+            "stream": measurement.kpi.telemetry_stream,
+            "metric": measurement.kpi.telemetry_metric,
+            "sample_size": measurement.sample_size,
+            "fingerprint": measurement.fingerprint,
+        }
+    }
+
+
 def contract_report_document(*, period: Period, language: str) -> dict:
     """A contract period's evaluation report; the period must have a calculation."""
     calculation = PaymentCalculation.objects.select_related(
@@ -114,10 +128,11 @@ def contract_report_document(*, period: Period, language: str) -> dict:
     review = payment_review(calculation=calculation)
     version = calculation.mechanism_version
     evaluators = (
-        Measurement.objects.filter(period=period, is_current=True)
-        .select_related("submitted_by", "reviewed_by")
+        Measurement.objects.filter(COUNTS, period=period, is_current=True)
+        .select_related("submitted_by", "reviewed_by", "kpi")
         .order_by("kpi__position")
     )
+    computed = {m.kpi.code: m for m in evaluators if m.origin == Measurement.Origin.TELEMETRY}
     submitted = sorted({_person(m.submitted_by) for m in evaluators if m.submitted_by})
     reviewed = sorted({_person(m.reviewed_by) for m in evaluators if m.reviewed_by})
     history = list(
@@ -149,6 +164,8 @@ def contract_report_document(*, period: Period, language: str) -> dict:
                 {"name": e.original_name, "sha256": e.sha256, "size": e.size}
                 for e in row["evidence"]
             ],
+            # Telemetry KPIs only (docs/telemetry.md): reported ones keep their document.
+            **_telemetry_of(computed.get(row["code"])),
         }
         for row in review["kpi_rows"]
     ]
@@ -527,7 +544,7 @@ def ocds_contracts_data(*, contracts: QuerySet) -> list[OcdsContractData]:
         periods[period.contract_id].append(period)
     measurements = defaultdict(dict)
     for contract_id, period_id, code, value, points in Measurement.objects.filter(
-        period__contract_id__in=ids, is_current=True, state=Measurement.State.ACCEPTED
+        COUNTS, period__contract_id__in=ids, is_current=True, state=Measurement.State.ACCEPTED
     ).values_list("period__contract_id", "period_id", "kpi__code", "value", "points"):
         measurements[contract_id][period_id, code] = value if points is None else points
     adjustments = defaultdict(list)

@@ -102,3 +102,12 @@ def _default_language():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def english():
+    """Messages in English (the site's default language is zh-Hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

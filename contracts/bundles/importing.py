@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from contracts.models import (
+    COUNTS,
     KPI,
     AvailabilityFailure,
     Contract,
@@ -118,6 +119,25 @@ def _named(name: str, errors: list[BundleError]) -> list[BundleError]:
     return [BundleError(f"{name}: {e.path}", e.message, e.kind) for e in errors]
 
 
+def _telemetry_fields(source: dict | None) -> dict:
+    """The KPI's data source columns from its optional `telemetry` object (none: reported)."""
+    source = source or {}
+
+    def dec(key: str) -> Decimal | None:
+        return Decimal(str(source[key])) if source.get(key) is not None else None
+
+    return {
+        "data_source": KPI.DataSource.TELEMETRY if source else KPI.DataSource.REPORTED,
+        "telemetry_stream": source.get("stream", ""),
+        "telemetry_metric": source.get("metric", ""),
+        "telemetry_p": dec("p"),
+        "telemetry_condition": source.get("condition", ""),
+        "telemetry_min_sample": source.get("min_sample"),
+        "telemetry_tolerance": dec("tolerance"),
+        "telemetry_places": source.get("places"),
+    }
+
+
 def _kpi_fields(entry: dict, position: int) -> dict:
     def dec(key: str) -> Decimal | None:
         return Decimal(str(entry[key])) if entry.get(key) is not None else None
@@ -135,6 +155,7 @@ def _kpi_fields(entry: dict, position: int) -> dict:
         "step": dec("step"),
         "points_per_step": dec("points_per_step"),
         "partial_step": entry.get("partial_step") or "",
+        **_telemetry_fields(entry.get("telemetry")),
     }
 
 
@@ -433,7 +454,8 @@ class _BundleWriter:
     def _evaluations(self, contract: Contract, kpis: dict[str, KPI]) -> None:
         current = {
             (m.period_id, m.kpi_id): m
-            for m in Measurement.objects.filter(period__contract=contract, is_current=True)
+            # A telemetry KPI's figures in a bundle are its telemetry measurements (COUNTS).
+            for m in Measurement.objects.filter(COUNTS, period__contract=contract, is_current=True)
         }
         new_measurements = []
         for index, entry in enumerate(self.doc.get("evaluations", [])):
@@ -488,6 +510,7 @@ class _BundleWriter:
             kpi=kpi,
             revision=current.revision + 1 if current else 1,
             source=Measurement.Source.IMPORT,
+            origin=kpi.data_source,
             submitted_by=self.user,
             submitted_at=timezone.now(),
             **fields,

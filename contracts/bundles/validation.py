@@ -9,12 +9,14 @@ the spec's `path: reason` interface; the API answers in the caller's language).
 """
 
 import copy
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from contracts.periods import BadPeriodLabel, period_bounds
+from contracts.telemetry import metrics
 from portfolio.credit_codes import is_valid_credit_code
 from portfolio.money import MONEY_MAX, money_text
 
@@ -82,7 +84,11 @@ KPI_KEYS = {
     "step",
     "points_per_step",
     "partial_step",
+    "telemetry",
 }
+# The optional data source of a KPI (docs/telemetry.md, Bundle field).
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+TELEMETRY_KEYS = {"stream", "metric", "p", "condition", "min_sample", "tolerance", "places"}
 MILESTONE_KEYS = {"code", "name", "due_on", "met_on"}
 SCORE_MECHANISM_KEYS = {
     "type",
@@ -251,10 +257,40 @@ def _check_kpis(contract: ObjectReader, entries: list[tuple[str, Any]]) -> dict[
         rule = kpi.choice("rule", RULES)
         if rule:
             _check_kpi_rule(kpi, rule)
+        if kpi.has("telemetry"):
+            _check_kpi_telemetry(kpi, rule)
         if code:
             kpis[code] = raw if len(kpi.errors) == error_count else None
     unique_codes(contract.errors, entries, "code")
     return kpis
+
+
+def _check_kpi_telemetry(kpi: ObjectReader, rule: str | None) -> None:
+    """A KPI computed from a stream: which stream, which metric and its parameters."""
+    source = kpi.obj("telemetry", TELEMETRY_KEYS)
+    if source is None:
+        return
+    if rule == "manual":
+        kpi.error("telemetry", _("a manual KPI cannot be computed from telemetry"))
+    stream = source.string("stream", max_length=64)
+    if stream is not None and not SLUG.match(stream):
+        source.error("stream", _("must be a stream code (letters, digits, - and _)"))
+    metric = source.choice("metric", list(metrics.METRICS))
+    for key, wanted in (("p", metrics.PERCENTILE), ("condition", metrics.RATIO)):
+        if metric and metric != wanted and source.has(key):
+            source.error(key, _("does not apply to metric {metric}").format(metric=metric))
+    if metric == metrics.PERCENTILE:
+        source.decimal("p", above=ZERO, maximum=HUNDRED)
+    if metric == metrics.RATIO:
+        condition = source.string("condition", max_length=100)
+        if condition is not None:
+            try:
+                metrics.condition_parse(condition)
+            except metrics.MetricError as exc:
+                source.error("condition", str(exc))
+    source.integer("min_sample", required=False, minimum=1)
+    source.decimal("tolerance", required=False, minimum=ZERO)
+    source.integer("places", required=False, minimum=0, maximum=metrics.MAX_PLACES)
 
 
 def _check_kpi_rule(kpi: ObjectReader, rule: str) -> None:

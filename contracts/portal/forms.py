@@ -64,9 +64,12 @@ class PeriodForm(forms.Form):
         for row in self.rows:
             manual = row.kpi.rule == KPI.Rule.MANUAL
             current = figure_of(row.current)
+            label = _("Points (self-assessed)") if manual else _("Value")
+            if row.kpi.is_telemetry:
+                label = _("Your own figure (optional: the city computes it from telemetry)")
             self.fields[self.value_name(row)] = figure_field(
                 row.kpi,
-                label=_("Points (self-assessed)") if manual else _("Value"),
+                label=label,
                 required=False,
                 initial=decimal_text(current) if current is not None else None,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
@@ -89,6 +92,8 @@ class PeriodForm(forms.Form):
         if self.submitting:
             for row in self.rows:
                 name = self.value_name(row)
+                if row.kpi.is_telemetry:  # the company's own figure for it is optional
+                    continue
                 if name not in self.errors and self.cleaned_data.get(name) is None:
                     self.add_error(name, self.submit_required)
         return self.cleaned_data

@@ -78,7 +78,7 @@ def period_detail(request, pk: int):
     period = get_object_or_404(
         Period.objects.visible_to(request.user).select_related("contract"), pk=pk
     )
-    sheet = period_sheet(period=period)
+    sheet = period_sheet(period=period, company=True)
     if request.method != "POST":
         return _render_period(request, sheet, PeriodForm(sheet=sheet))
     submitting = "submit" in request.POST
@@ -92,7 +92,7 @@ def period_detail(request, pk: int):
             form.add_error(None, str(exc))
     if form.errors:
         # The same bound form (typed text kept), over the figures and files now stored.
-        return _render_period(request, period_sheet(period=period), form)
+        return _render_period(request, period_sheet(period=period, company=True), form)
     if submitting:
         messages.success(request, _("Submitted for review."))
     else:
@@ -115,7 +115,7 @@ def _template_periods(request, pk: int | None) -> list[Period]:
 @enterprise_only
 def template_download(request, pk: int | None = None):
     periods = _template_periods(request, pk)
-    data = template_workbook([period_sheet(period=p) for p in periods])
+    data = template_workbook([period_sheet(period=p, company=True) for p in periods])
     name = f"{periods[0].contract.code}-{periods[0].label}" if pk else "open-periods"
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="kpi-template-{name}.xlsx"'

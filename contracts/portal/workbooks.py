@@ -126,7 +126,7 @@ def template_upload(*, upload: UploadedFile, periods: list[Period], user) -> lis
         return [_("This is not an XLSX file made from the template.")]
     expected = {
         (r.period.contract.code, r.period.label, r.kpi.code): r
-        for r in template_rows([period_sheet(period=p) for p in periods])
+        for r in template_rows([period_sheet(period=p, company=True) for p in periods])
     }
     errors, figures = [], []
     for number, values in enumerate(rows[1:], start=2):

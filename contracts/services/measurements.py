@@ -23,7 +23,7 @@ State = Measurement.State
 def _locked(measurement: Measurement) -> Measurement:
     return (
         Measurement.objects.select_for_update()
-        .select_related("period__contract")
+        .select_related("period__contract", "kpi")
         .get(pk=measurement.pk)
     )
 
@@ -92,7 +92,12 @@ def _check_figure(kpi: KPI, value: Decimal | None, points: Decimal | None) -> No
 
 
 def _current(period: Period, kpi: KPI) -> Measurement | None:
-    return period.measurements.select_for_update().filter(kpi=kpi, is_current=True).first()
+    """The company's current figure for the KPI (for a telemetry KPI: its own, optional one)."""
+    return (
+        period.measurements.select_for_update()
+        .filter(kpi=kpi, is_current=True, origin=Measurement.Origin.REPORTED)
+        .first()
+    )
 
 
 def _next_revision(period: Period, kpi: KPI, current: Measurement | None, **fields) -> Measurement:
@@ -101,7 +106,9 @@ def _next_revision(period: Period, kpi: KPI, current: Measurement | None, **fiel
         current.is_current = False
         current.save(update_fields=["is_current"])
     revision = current.revision + 1 if current else 1
-    return Measurement.objects.create(period=period, kpi=kpi, revision=revision, **fields)
+    return Measurement.objects.create(
+        period=period, kpi=kpi, revision=revision, origin=Measurement.Origin.REPORTED, **fields
+    )
 
 
 def measurement_submit(
@@ -144,9 +151,16 @@ def _mark_submitted_once_complete(period: Period, now) -> None:
     submitted, as `period_submit` would have made it: stamped when complete, late or not."""
     if period.state != Period.State.OPEN:
         return
-    kpis = KPI.objects.filter(mechanism_version=period_mechanism_version(period=period))
+    # Telemetry KPIs are the city's to compute: the company's figures for them are optional.
+    kpis = KPI.objects.filter(
+        mechanism_version=period_mechanism_version(period=period),
+        data_source=KPI.DataSource.REPORTED,
+    )
     submitted = Measurement.objects.filter(
-        period=period, is_current=True, state__in=[State.SUBMITTED, State.ACCEPTED]
+        period=period,
+        is_current=True,
+        origin=Measurement.Origin.REPORTED,
+        state__in=[State.SUBMITTED, State.ACCEPTED],
     )
     pending = kpis.exclude(pk__in=submitted.values("kpi_id"))
     if kpis.exists() and not pending.exists():
@@ -193,14 +207,19 @@ def period_submit(*, period: Period, user: User) -> Period:
             raise ActionRefused(_("This period has no KPIs to submit."))
         current = {
             m.kpi_id: m
-            for m in period.measurements.select_for_update().filter(is_current=True).order_by("pk")
+            for m in period.measurements.select_for_update()
+            .filter(is_current=True, origin=Measurement.Origin.REPORTED)
+            .order_by("pk")
         }
-        missing = [k.code for k in kpis if k.pk not in current]
+        # A telemetry KPI's figure from the company is optional (the city computes it).
+        missing = [k.code for k in kpis if k.pk not in current and not k.is_telemetry]
         if missing:
             raise ActionRefused(
                 _("Values are missing for %(kpis)s.") % {"kpis": ", ".join(missing)}
             )
-        returned = [k.code for k in kpis if current[k.pk].state == State.RETURNED]
+        returned = [
+            k.code for k in kpis if k.pk in current and current[k.pk].state == State.RETURNED
+        ]
         if returned:
             raise ActionRefused(
                 _("Correct the returned items first: %(kpis)s.") % {"kpis": ", ".join(returned)}

@@ -17,6 +17,12 @@ def figure(measurement) -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """A decimal as people write it (98.500000 → 98.5); "" for none."""
+    return "" if value is None or value == "" else decimal_text(value)
+
+
+@register.filter
 def money(amount) -> str:
     """Thousands grouped by commas, two places: 3,552,000.00 (portfolio.money); "" for none."""
     return "" if amount is None or amount == "" else money_text(amount)

@@ -296,7 +296,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# The memory PostgreSQL may use to sort one telemetry aggregation query (docs/benchmarks.md).
+TELEMETRY_AGGREGATE_WORK_MEM = os.environ.get("TELEMETRY_AGGREGATE_WORK_MEM", "256MB")
 CELERY_BEAT_SCHEDULE = {
+    # Telemetry KPIs of the periods that ended (docs/telemetry.md), before the payment run.
+    "aggregate-ended-periods": {
+        "task": "contracts.tasks.aggregate_ended_periods",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # Periods whose submission window closed yesterday are computed overnight.
     "start-due-payment-runs": {
         "task": "contracts.tasks.start_due_payment_runs",

@@ -4,7 +4,7 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.contracts.conftest import english, people  # noqa: F401 — the contracts tests' cast
+from tests.contracts.conftest import people  # noqa: F401 — the contracts tests' cast
 
 
 def totp_code(device: TOTPDevice) -> str:

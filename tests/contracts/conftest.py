@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
 
 from contracts.bundles import bundle_import
 from contracts.models import PaymentCalculation, Period
@@ -41,10 +40,3 @@ def people(example):
         other_enterprise=person("othercompany", "enterprise", other_company),
         auditor=person("auditor", "auditor", auditors),
     )
-
-
-@pytest.fixture
-def english():
-    """Messages in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield

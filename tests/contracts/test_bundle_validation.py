@@ -115,6 +115,19 @@ ERRORS = [
         "evaluations[0].measurements[6].points: must be <= 5",
     ),
     (lambda d: d.update(format="ppp-bundle/2"), 'format: must be "ppp-bundle/1"'),
+    # a KPI computed from telemetry (docs/telemetry.md)
+    (
+        lambda d: d["contract"]["kpis"][0].update(
+            telemetry={"stream": "ap heartbeat", "metric": "availability"}
+        ),
+        "contract.kpis[0].telemetry.stream: must be a stream code (letters, digits, - and _)",
+    ),
+    (
+        lambda d: d["contract"]["kpis"][0].update(
+            telemetry={"stream": "ap", "metric": "availability", "p": "95"}
+        ),
+        "contract.kpis[0].telemetry.p: does not apply to metric availability",
+    ),
 ]
 
 

@@ -141,6 +141,7 @@ def test_the_admin_kpi_form_normalises_its_code():
         for field in ("position", "name", "dimension", "unit", "rule", "direction", "target",
                       "floor", "max_points", "step", "points_per_step", "partial_step")
     }  # fmt: skip
+    data["data_source"] = "reported"
     form = admin_form(KPI, {**data, "mechanism_version": kpi.mechanism_version_id, "code": "Ｋ-1"})
     assert form.is_valid(), form.errors
     assert form.cleaned_data["code"] == "K-1"

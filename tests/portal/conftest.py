@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from contracts.bundles import bundle_import
 from contracts.models import Period
 from contracts.services.periods import period_get_or_create
-from tests.contracts.conftest import english, people, person  # noqa: F401
+from tests.contracts.conftest import people, person  # noqa: F401
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
