@@ -63,7 +63,7 @@ class MeasurementFilterSet(FilterSet):
 
     class Meta:
         model = Measurement
-        fields = ["state", "is_current", "source"]
+        fields = ["state", "is_current", "source", "origin"]
 
 
 class EvidenceFilterSet(FilterSet):

@@ -118,7 +118,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         fields = [
             "id", "contract", "period", "kpi", "revision", "is_current", "value", "points",
             "state", "source", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
-            "review_reason",
+            "review_reason", "origin", "sample_size", "fingerprint",
         ]  # fmt: skip
 
 

@@ -84,6 +84,15 @@ def test_the_fingerprint_is_recomputed_from_the_raw_export(setup, client):
     in_period = TelemetryRecord.objects.filter(stream=heartbeat, ts__gte=START, ts__lt=END)
     assert len(lines) == in_period.count()
     assert ref.fingerprint_of_lines(lines) == current_telemetry(period, "OUT-1").fingerprint
+    # and the measurements API gives the auditor the figure with its sample size and fingerprint
+    listed = client.get(
+        "/api/v1/measurements/",
+        {"contract": period.contract.code, "kpi": "OUT-1", "origin": "telemetry"},
+    ).json()["results"]
+    stored = current_telemetry(period, "OUT-1")
+    assert [(m["origin"], m["sample_size"], m["fingerprint"]) for m in listed] == [
+        ("telemetry", stored.sample_size, stored.fingerprint)
+    ]
 
 
 def test_running_again_over_the_same_records_changes_nothing(setup):
