@@ -1078,6 +1078,7 @@ from contracts.objections import Objection, ObjectionEvidence  # noqa: E402, F40
 # Telemetry (issue #17) lives in its own package; its models belong to this app.
 from contracts.telemetry.models import (  # noqa: E402, F401
     IngestKey,
+    TelemetryDigest,
     TelemetryRecord,
     TelemetryStream,
 )

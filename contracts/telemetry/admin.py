@@ -1,4 +1,6 @@
-"""Ingest keys in the admin: officials of the contract's agency issue them (the key is shown
+"""Telemetry in the admin: streams, the fingerprint's day sums (read-only) and ingest keys.
+
+Ingest keys: officials of the contract's agency issue them (the key is shown
 once, on the page that follows) and revoke them; everyone who may see the contract sees the
 list (prefix, contract, last use, state)."""
 
@@ -11,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from contracts.admin_base import ScopedAdmin, ServiceOnlyAdmin, apply_to_each, is_official
-from contracts.models import Contract, IngestKey, TelemetryStream
+from contracts.models import Contract, IngestKey, TelemetryDigest, TelemetryStream
 from contracts.telemetry.keys import KEY_PREFIX, ingest_key_issue, ingest_key_revoke
 from contracts.workflow import ActionRefused
 
@@ -26,6 +28,17 @@ class TelemetryStreamAdmin(ScopedAdmin):
     list_select_related = ["contract"]
     search_fields = ["code", "contract__code", "contract__title"]
     autocomplete_fields = ["contract"]
+
+
+@admin.register(TelemetryDigest)
+class TelemetryDigestAdmin(ServiceOnlyAdmin):
+    """The fingerprint's day sums, read-only: what a period's fingerprint adds up
+    (docs/telemetry.md, Fingerprint), written with the records by the ingest service."""
+
+    list_display = ["stream", "device", "day", "records", "hash_sum"]
+    list_select_related = ["stream__contract"]
+    search_fields = ["device", "stream__code", "stream__contract__code"]
+    date_hierarchy = "day"
 
 
 class StateFilter(admin.SimpleListFilter):

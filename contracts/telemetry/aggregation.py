@@ -19,6 +19,7 @@ from contracts.models import KPI, Evidence, Measurement, Period
 from contracts.selectors import period_mechanism_version
 from contracts.telemetry import metrics
 from contracts.telemetry.models import TelemetryStream
+from contracts.telemetry.windows import period_window
 
 
 @dataclass
@@ -58,7 +59,7 @@ def period_telemetry_aggregate(*, period_id: int, today: date | None = None) -> 
                     contract_id=period.contract_id, code__in=[k.telemetry_stream for k in kpis]
                 )
             }
-            start, end = metrics.period_window(period.starts_on, period.ends_on)
+            start, end = period_window(period.starts_on, period.ends_on)
             fingerprints: dict = {}  # one per stream, whatever the number of its KPIs
             for kpi in kpis:
                 stream = streams.get(kpi.telemetry_stream)

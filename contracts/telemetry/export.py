@@ -7,8 +7,7 @@ bytes; PostgreSQL: COLLATE "C"). Canonical line (`canonical_line`): the five sto
 joined by tabs — device, ts in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, record_id, value as
 PostgreSQL prints a double precision (`value::text`: the shortest text that reads back the
 same number; empty when null), status. Ingestion refuses control characters (tabs,
-newlines) in the text fields, so a line is unambiguous. `CANONICAL_LINE_SQL` is the same line
-computed by PostgreSQL.
+newlines) in the text fields, so a line is unambiguous.
 """
 
 import csv
@@ -23,13 +22,16 @@ from django.db.models import F
 from django.db.models.functions import Collate
 
 from contracts.models import Period, TelemetryRecord, TelemetryStream
-from contracts.telemetry.ingest import period_bounds
+from contracts.telemetry.windows import period_window
 
 CHUNK = 5000
 EXPORT_FORMATS = {"ndjson": "application/x-ndjson", "csv": "text/csv", "lines": "text/plain"}
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-# The canonical line of a row of contracts_telemetryrecord, in SQL (PostgreSQL 12+, whose
-# float output is the shortest exact text, extra_float_digits = 1 as by default).
+
+
+# The canonical line of a row of contracts_telemetryrecord in SQL (PostgreSQL 12+, whose float
+# output is the shortest exact text with extra_float_digits = 1, the default): how the tests
+# and the aggregation benchmark compute the fingerprint independently of this module.
 CANONICAL_LINE_SQL = (
     "concat_ws(E'\\t', device, "
     "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
@@ -42,6 +44,9 @@ def float_text(value: float | None) -> str:
     same number, in fixed notation for decimal exponents -4 to 14, else d.ddde+XX."""
     if value is None:
         return ""
+    if 1e-4 <= abs(value) < 1e15:  # Python's repr is fixed notation here too: "12.5", "3.0"
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
     if value == 0:
         return "-0" if str(value).startswith("-") else "0"
     sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
@@ -63,6 +68,24 @@ def ts_text(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime(TS_FORMAT)
 
 
+def ts_text_of(text: str, ts: datetime) -> str:
+    """`ts_text(ts)` for `ts = datetime.fromisoformat(text)`, without formatting when the
+    text is already UTC in the extended format (YYYY-MM-DDTHH:MM:SS[.ffffff] then Z or
+    +00:00), as most senders write it."""
+    if text[-1] == "Z":
+        body = text[:-1]
+    elif text.endswith("+00:00"):
+        body = text[:-6]
+    else:
+        return ts_text(ts)
+    n = len(body)
+    if (n == 19 or (n == 26 and body[19] == ".")) and (
+        body[4] == "-" and body[7] == "-" and body[10] == "T" and body[13] == body[16] == ":"
+    ):
+        return f"{body}.000000Z" if n == 19 else f"{body}Z"
+    return ts_text(ts)
+
+
 def canonical_line(device: str, ts: datetime, record_id: str, value, status: str) -> str:
     return "\t".join((device, ts_text(ts), record_id, float_text(value), status))
 
@@ -70,7 +93,7 @@ def canonical_line(device: str, ts: datetime, record_id: str, value, status: str
 def export_rows(*, stream: TelemetryStream, period: Period) -> Iterator[tuple]:
     """(device, ts, record_id, value, status) of the stream's records in the period, in the
     canonical order, read in chunks (a server-side cursor on PostgreSQL)."""
-    start, end = period_bounds(period)
+    start, end = period_window(period.starts_on, period.ends_on)
     collation = "C" if connection.vendor == "postgresql" else "BINARY"
     return (
         TelemetryRecord.objects.filter(stream=stream, ts__gte=start, ts__lt=end)

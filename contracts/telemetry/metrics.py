@@ -8,29 +8,23 @@ definitions in Python over the rows (the embedded demo database). Both return th
 fingerprint and the per-device summary rows.
 """
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from contracts.telemetry.export import CANONICAL_LINE_SQL, canonical_line
-from contracts.telemetry.ingest import day_start
+from contracts.telemetry.fingerprint import digest_total, fingerprint_of
+from contracts.telemetry.windows import local_day
 
 DAY_SECONDS = 86_400
-FINGERPRINT_PREFIX = "ppp-telemetry-fp/1"
+ONE_DAY = timedelta(days=1)
 MAX_PLACES = 6
-# 256 bits as limbs of (16, 60, 60, 60, 60) bits: every limb fits a positive bigint, and
-# PostgreSQL sums bigints exactly (as numeric).
-LIMBS = [(1, 4), (5, 15), (20, 15), (35, 15), (50, 15)]  # (1-based hex offset, hex digits)
-LIMB_SHIFTS = [240, 180, 120, 60, 0]
 
 AVAILABILITY, COMPLETENESS, RATIO, PERCENTILE, MEAN = (
     "availability", "completeness", "ratio", "percentile", "mean",
@@ -133,24 +127,6 @@ class MetricResult:
     problem: str = ""
 
 
-def period_window(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
-    """`[start, end)` in UTC: 00:00 Asia/Shanghai (TIME_ZONE) of the first day to 00:00 of the
-    day after the last (the ingest side's `day_start`: one rule for both)."""
-    return day_start(starts_on), day_start(ends_on + timedelta(days=1))
-
-
-def fingerprint_of(count: int, total: int) -> str:
-    text = f"{FINGERPRINT_PREFIX} {count} {total % 2**256:064x}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def record_hash(device: str, ts: datetime, record_id: str, value, status: str) -> int:
-    """SHA-256 of the record's canonical line (the raw export's, without its LF) as an
-    unsigned 256-bit integer."""
-    line = canonical_line(device, ts, record_id, value, status).encode()
-    return int.from_bytes(hashlib.sha256(line).digest(), "big")
-
-
 def round_half_up(exact: Fraction, places: int) -> Decimal:
     scale = 10**places
     magnitude = math.floor(abs(exact) * scale + Fraction(1, 2))
@@ -175,27 +151,26 @@ def metric_compute(
 ) -> MetricResult:
     """The metric over the stream's records in `[start, end)` (docs/telemetry.md).
     `fingerprints` ({stream id: (records, total)}) keeps a stream's fingerprint for its
-    other KPIs of the same period (it costs more than any metric)."""
+    other KPIs of the same period."""
     if spec.metric in INTERVAL_METRICS and (not interval or DAY_SECONDS % interval):
         raise MetricError(_("%(metric)s needs a stream whose interval divides a day")
                           % {"metric": spec.metric})  # fmt: skip
     if connection.vendor == "postgresql":
-        devices, total, percentile = _postgresql_rows(stream, spec, start, end, interval)
+        devices, percentile = _postgresql_rows(stream, spec, start, end, interval)
     else:
-        devices, total, percentile = _python_rows(stream, spec, start, end, interval)
+        devices, percentile = _python_rows(stream, spec, start, end, interval)
     records = sum(d.records for d in devices)
-    if total is None:
-        cache = {} if fingerprints is None else fingerprints
-        if stream.pk not in cache:
-            cache[stream.pk] = fingerprint_total(stream=stream, start=start, end=end)
-        counted, total = cache[stream.pk]
-        if counted != records:  # a batch committed between the two queries
-            raise RecordsChanged(stream.pk)
+    cache = {} if fingerprints is None else fingerprints
+    if stream.pk not in cache:
+        cache[stream.pk] = digest_total(
+            stream_id=stream.pk, first_day=local_day(start), last_day=local_day(end - ONE_DAY)
+        )
+    counted, total = cache[stream.pk]
+    if counted != records:  # a batch committed between the two queries
+        raise RecordsChanged(stream.pk)
     fingerprint = fingerprint_of(records, total)
-    zone = ZoneInfo(settings.TIME_ZONE)
     for d in devices:
-        first = d.first_ts.astimezone(zone).date()
-        last = d.last_ts.astimezone(zone).date()
+        first, last = local_day(d.first_ts), local_day(d.last_ts)
         d.days = (last - first).days + 1
         if interval and spec.metric in INTERVAL_METRICS:
             d.expected = d.days * DAY_SECONDS // interval
@@ -240,7 +215,7 @@ def _postgresql_rows(stream, spec, start, end, interval):
     """Per device: first and last record, counts, distinct heartbeat slots (`date_bin`, a C
     function: no numeric arithmetic per row), exact value sums for a mean, matches of the
     condition; one grouped query over the period's partitions. The percentile is a second
-    query; the fingerprint a third, shared by the KPIs of one stream (`fingerprint_total`)."""
+    query."""
     from contracts.telemetry.models import TelemetryRecord
 
     table = connection.ops.quote_name(TelemetryRecord._meta.db_table)
@@ -279,47 +254,7 @@ def _postgresql_rows(stream, spec, start, end, interval):
                 [_percentile_fraction(spec), stream.pk, start, end],
             )
             percentile = cursor.fetchone()[0]
-    return devices, None, percentile
-
-
-def fingerprint_total(*, stream, start: datetime, end: datetime) -> tuple[int, int]:
-    """(records, Σ h_r mod 2^256) of the record set (docs/telemetry.md, Fingerprint). On
-    PostgreSQL one pass of plain sums (parallel): each record's SHA-256 cut into five limbs of
-    at most 60 bits, each summed exactly; Python carries them together."""
-    from contracts.telemetry.models import TelemetryRecord
-
-    if connection.vendor != "postgresql":
-        rows = (
-            TelemetryRecord.objects.filter(stream=stream, ts__gte=start, ts__lt=end)
-            .values_list("device", "ts", "record_id", "value", "status")
-            .iterator(chunk_size=5000)
-        )
-        count = total = 0
-        for row in rows:
-            total += record_hash(*row)
-            count += 1
-        return count, total % 2**256
-    table = connection.ops.quote_name(TelemetryRecord._meta.db_table)
-    limbs = ", ".join(
-        f"coalesce(sum(('x' || substr(h, {offset}, {digits}))::bit({digits * 4})::bigint), 0)"
-        for offset, digits in LIMBS
-    )
-    sql = f"""
-        SELECT count(*), {limbs}
-        FROM (
-            SELECT encode(sha256(convert_to({CANONICAL_LINE_SQL}, 'UTF8')), 'hex') AS h
-            FROM {table}
-            WHERE stream_id = %s AND ts >= %s AND ts < %s
-        ) r
-    """
-    with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            # value::text is the shortest exact text only with PostgreSQL's default setting
-            cursor.execute("SET LOCAL extra_float_digits = 1")
-        cursor.execute(sql, [stream.pk, start, end])
-        count, *sums = cursor.fetchone()
-    total = sum(int(limb) << shift for limb, shift in zip(sums, LIMB_SHIFTS, strict=True))
-    return count, total % 2**256
+    return devices, percentile
 
 
 def _python_rows(stream, spec, start, end, interval):
@@ -334,9 +269,7 @@ def _python_rows(stream, spec, start, end, interval):
     devices: dict[str, DeviceRow] = {}
     slots: dict[str, set[int]] = {}
     values: list[float] = []
-    total = 0
-    for device, ts, record_id, value, status in rows.iterator(chunk_size=5000):
-        total += record_hash(device, ts, record_id, value, status)
+    for device, ts, _record_id, value, status in rows.iterator(chunk_size=5000):
         row = devices.get(device)
         if row is None:
             row = devices[device] = DeviceRow(device, ts, ts, 0)
@@ -359,7 +292,7 @@ def _python_rows(stream, spec, start, end, interval):
         x = _percentile_fraction(spec) * (len(values) - 1)
         lo, hi = math.floor(x), math.ceil(x)
         percentile = values[lo] + (x - lo) * (values[hi] - values[lo])
-    return [devices[d] for d in sorted(devices)], total, percentile
+    return [devices[d] for d in sorted(devices)], percentile
 
 
 def summary_csv(result: MetricResult) -> bytes:

@@ -121,6 +121,40 @@ class TelemetryRecord(models.Model):
         return f"{self.stream_id} {self.device} {self.ts.isoformat()}"
 
 
+class TelemetryDigest(models.Model):
+    """Per stream, device and local day (`TIME_ZONE`): the number of stored records and the sum
+    of their hashes mod 2^256, as 64 hex digits (every database holds it exactly). Written
+    with the records, in their transaction, by the ingest service: a period's fingerprint is
+    the sum of its days' rows (`contracts.telemetry.fingerprint`)."""
+
+    stream = models.ForeignKey(  # no index of its own: the unique key starts with it
+        TelemetryStream,
+        models.CASCADE,
+        related_name="digests",
+        db_index=False,
+        verbose_name=_("stream"),
+    )
+    device = models.CharField(_("device"), max_length=64)
+    day = models.DateField(_("day"))
+    records = models.PositiveBigIntegerField(_("records"))
+    hash_sum = models.CharField(_("sum of the records' SHA-256"), max_length=64)
+
+    objects = scoped("stream__contract")
+
+    class Meta:
+        verbose_name = _("telemetry digest")
+        verbose_name_plural = _("telemetry digests")
+        ordering = ["stream", "day", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stream", "day", "device"], name="telemetry_digest_unique_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream_id} {self.device} {self.day}"
+
+
 @pghistory.track(exclude=["last_used_at"])
 class IngestKey(models.Model):
     """A contract's key for sending telemetry (a system's credential, not a person's token):

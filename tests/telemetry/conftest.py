@@ -3,6 +3,7 @@ whose KPIs come from telemetry, with generated streams (`setup`)."""
 
 import copy
 import gzip
+import io
 import random
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -12,8 +13,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from contracts.bundles import bundle_import
-from contracts.models import Contract, TelemetryRecord, TelemetryStream
+from contracts.models import Contract, Measurement, TelemetryRecord, TelemetryStream
+from contracts.services.measurements import measurement_return
 from contracts.services.periods import period_get_or_create
+from contracts.telemetry.ingest import IngestResult, telemetry_ingest
 from contracts.telemetry.keys import ingest_key_issue
 from contracts.telemetry.partitions import forget_known_partitions
 from tests.contracts.conftest import people  # noqa: F401 — the same cast
@@ -101,6 +104,33 @@ def stored() -> int:
     return TelemetryRecord.objects.count()
 
 
+def store(stream, records) -> IngestResult:
+    """Records (device, ts, record_id, value, status) sent to the stream as one batch, through
+    the ingest service: stored once each, with the fingerprint's day sums."""
+
+    def line(device, ts, record_id, value, status) -> dict:
+        record = {"device": device, "ts": ts.isoformat(), "record_id": record_id}
+        assert stream.value_field or value is None, "the stream has no value field"
+        assert stream.status_field or not status, "the stream has no status field"
+        if stream.value_field:
+            record[stream.value_field] = value
+        if stream.status_field:
+            record[stream.status_field] = status
+        return record
+
+    body = ndjson(line(*record) for record in records)
+    return telemetry_ingest(
+        stream=stream, body=io.BytesIO(body), content_type="application/x-ndjson"
+    )
+
+
+def reopened_to_telemetry(period, official):
+    """The official returns the computed figures (records were missing): the period takes
+    records again."""
+    for measurement in Measurement.objects.filter(period=period, is_current=True):
+        measurement_return(measurement=measurement, user=official, reason="records missing")
+
+
 LABEL = "2026-Q1"
 FIRST, LAST = date(2026, 1, 1), date(2026, 3, 31)
 START, END = ref.window(FIRST, LAST)
@@ -135,7 +165,7 @@ def setup(example, media):
         contract=contract, code="station-heartbeat", kind="heartbeat", interval_seconds=HOUR
     )
     alerts = TelemetryStream.objects.create(
-        contract=contract, code="alerts", kind="record", value_field="hours"
+        contract=contract, code="alerts", kind="record", value_field="hours", status_field="state"
     )
     rng = random.Random(17)
     beats, answered = [], []
@@ -152,12 +182,7 @@ def setup(example, media):
         ts = START + timedelta(minutes=rng.randrange(90 * 24 * 60))
         answered.append(("hotline", ts, f"t{i}", round(rng.uniform(1, 40), 1), "closed"))
     answered.append(("hotline", END, "late", 1.0, "closed"))  # belongs to the next quarter
-    for stream, records in ((heartbeat, beats), (alerts, answered)):
-        TelemetryRecord.objects.bulk_create(
-            [
-                TelemetryRecord(stream=stream, device=d, ts=t, record_id=r, value=v, status=s)
-                for d, t, r, v, s in records
-            ]
-        )
+    store(heartbeat, beats)
+    store(alerts, answered)
     period, _ = period_get_or_create(contract=contract, label=LABEL)
     return contract, period, heartbeat, beats, answered

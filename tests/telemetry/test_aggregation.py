@@ -13,15 +13,27 @@ import pytest
 
 from contracts import tasks
 from contracts.bundles import bundle_export, bundle_import
-from contracts.models import Evidence, Measurement, Period
-from contracts.services.measurements import measurement_accept, measurement_submit
+from contracts.models import KPI, Evidence, Measurement, Period
+from contracts.services.measurements import (
+    measurement_accept,
+    measurement_submit,
+)
 from contracts.services.payments import payments_compute
 from contracts.telemetry.aggregation import period_telemetry_aggregate, periods_to_aggregate
 from contracts.telemetry.models import TelemetryRecord
 from portfolio.models import Party
 from tests.contracts.conftest import person
 from tests.telemetry import reference as ref
-from tests.telemetry.conftest import AFTER, END, FIRST, HOUR, LAST, START
+from tests.telemetry.conftest import (
+    AFTER,
+    END,
+    FIRST,
+    HOUR,
+    LAST,
+    START,
+    reopened_to_telemetry,
+    store,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,11 +119,12 @@ def test_running_again_over_the_same_records_changes_nothing(setup):
 
 
 def test_late_records_make_a_new_revision(setup):
-    _contract, period, heartbeat, _beats, _answered = setup
+    contract, period, heartbeat, _beats, _answered = setup
     period_telemetry_aggregate(period_id=period.pk, today=AFTER)
     first = current_telemetry(period, "OUT-1")
     # when a station's missing hours arrive late
-    TelemetryRecord.objects.create(stream=heartbeat, device="st-9", ts=START, value=None)
+    reopened_to_telemetry(period, person("official", "preparer", contract.government_party))
+    assert store(heartbeat, [("st-9", START, "", None, "")]).new == 1
     period_telemetry_aggregate(period_id=period.pk, today=AFTER)
     # then
     second = current_telemetry(period, "OUT-1")
@@ -121,16 +134,17 @@ def test_late_records_make_a_new_revision(setup):
 
 
 def test_below_the_minimum_sample_no_value_and_the_period_says_why(setup):
-    _contract, period, _heartbeat, _beats, _answered = setup
-    TelemetryRecord.objects.filter(stream__code="alerts").exclude(
-        record_id__in=["t1", "t2"]
-    ).delete()
-    # when
+    contract, period, _heartbeat, _beats, _answered = setup
+    KPI.objects.filter(mechanism_version__contract=contract, code="OUT-2").update(
+        telemetry_min_sample=201
+    )
+    # when: 200 answered tickets in the quarter
     outcome = period_telemetry_aggregate(period_id=period.pk, today=AFTER)
     # then
     assert "OUT-2" in outcome.problems
     period.refresh_from_db()
-    assert "2" in period.telemetry_problems["OUT-2"]
+    assert "200" in period.telemetry_problems["OUT-2"]
+    assert "201" in period.telemetry_problems["OUT-2"]
     assert not Measurement.objects.filter(period=period, kpi__code="OUT-2").exists()
 
 

@@ -9,7 +9,13 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from contracts.models import Period, TelemetryRecord
-from contracts.telemetry.export import CANONICAL_LINE_SQL, canonical_line, float_text
+from contracts.telemetry.export import (
+    CANONICAL_LINE_SQL,
+    canonical_line,
+    float_text,
+    ts_text,
+    ts_text_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +140,8 @@ def test_a_label_two_contracts_share_needs_the_contract(telemetry, records):
 @pytest.mark.parametrize(
     "value",
     [0.0, -0.0, 1.0, 100.0, 0.1, 1 / 3, 1e15, 1e14, 123456789012345.6, 1e-4, 1e-5, 2.5e-300,
-     -1.7976931348623157e308, 5e-324, 12.25, 99.99],
+     -1.7976931348623157e308, 5e-324, 12.25, 99.99, 999999999999999.9, 1e16, 12345678.0,
+     0.00010000000000000002, 9.999999999999999e-05, -250.5],
 )  # fmt: skip
 def test_float_text_is_how_postgresql_prints_a_double(value):
     assert float(float_text(value)) == value
@@ -154,3 +161,14 @@ def test_the_canonical_line_in_sql_equals_the_exported_one(telemetry, records):
         )
         assert [row[0] for row in cursor.fetchall()] == EXPECTED_LINES
     assert canonical_line("x", Q2_FIRST, "", None, "") == "x\t2026-03-31T16:00:00.000000Z\t\t\t"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-03-01T08:00:00+08:00", "2026-02-28T16:00:00Z", "2026-02-28T16:00:00+00:00",
+     "2026-02-28T16:00:00.5Z", "2026-02-28T16:00:00.123456Z", "2026-02-28T16:00:00.123456+00:00",
+     "2026-02-28 16:00:00Z", "2026-02-28T16:00Z", "2026-02-28T23:59:59.999999-08:00"],
+)  # fmt: skip
+def test_a_sent_timestamp_becomes_the_canonical_one(text):
+    ts = datetime.fromisoformat(text)
+    assert ts_text_of(text, ts) == ts_text(ts)

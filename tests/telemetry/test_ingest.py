@@ -1,13 +1,15 @@
 """Ingestion through the API: a batch is accepted whole or refused whole, with the line and
 field of the first errors, and a record sent twice counts once."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from contracts.models import TelemetryRecord
+from contracts.telemetry.fingerprint import digest_total, fingerprint_of
+from tests.telemetry import reference as ref
 from tests.telemetry.conftest import ndjson, stored
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +52,34 @@ def test_the_same_batch_sent_twice_counts_once(telemetry, send):
     assert again.json() == {"received": 3, "new": 0, "duplicates": 3}
     assert mixed.json() == {"received": 5, "new": 1, "duplicates": 4}
     assert stored() == 4
+
+
+def test_the_fingerprints_sums_count_each_stored_record_once(telemetry, send):
+    """The day sums written with the records (contracts/telemetry/fingerprint.py) equal the
+    auditor's recomputation from the stored rows, after batches of new records, of
+    duplicates only, and of both, with a duplicate inside the batch."""
+    extra = [
+        {"device": "gauge-03", "ts": "2026-07-02T00:00:00+08:00", "level_cm": 1},
+        {"device": "gauge-03", "ts": "2026-07-02T00:00:00+08:00", "level_cm": 2},  # same key
+        {"device": "gauge-03", "ts": "2026-07-01T23:59:59.5+08:00", "status": "ok"},
+    ]
+    for batch in (GOOD, GOOD, [*GOOD, *extra], extra):
+        assert send(telemetry.secret, "water-level", ndjson(batch)).status_code == 200
+    rows = list(TelemetryRecord.objects.values_list("device", "ts", "record_id", "value", "status"))
+    start, end = ref.window(date(2026, 7, 1), date(2026, 7, 2))
+    assert len(rows) == 5
+    assert fingerprint_of(
+        *digest_total(
+            stream_id=telemetry.levels.pk, first_day=date(2026, 7, 1), last_day=date(2026, 7, 2)
+        )
+    ) == ref.fingerprint(rows, start, end)
+    # one day's sums are the fingerprint of that day's records alone
+    day_start, day_end = ref.window(date(2026, 7, 2), date(2026, 7, 2))
+    assert fingerprint_of(
+        *digest_total(
+            stream_id=telemetry.levels.pk, first_day=date(2026, 7, 2), last_day=date(2026, 7, 2)
+        )
+    ) == ref.fingerprint(rows, day_start, day_end)
 
 
 def test_the_same_instant_in_another_offset_is_the_same_record(telemetry, send):

@@ -12,9 +12,8 @@ from contracts.models import Measurement
 from contracts.services.measurements import measurement_submit
 from contracts.tasks import aggregate_period_telemetry
 from contracts.telemetry.aggregation import period_telemetry_aggregate
-from contracts.telemetry.models import TelemetryRecord
 from tests.contracts.conftest import person
-from tests.telemetry.conftest import AFTER, START
+from tests.telemetry.conftest import AFTER, START, reopened_to_telemetry, store
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +76,10 @@ def test_the_official_computes_the_telemetry_kpis_again_on_a_worker(
 ):
     contract, period, heartbeat, *_ = setup
     period_telemetry_aggregate(period_id=period.pk, today=AFTER)
-    TelemetryRecord.objects.create(stream=heartbeat, device="late", ts=START)
-    client.force_login(person("official", "preparer", contract.government_party))
+    official = person("official", "preparer", contract.government_party)
+    reopened_to_telemetry(period, official)
+    store(heartbeat, [("late", START, "", None, "")])
+    client.force_login(official)
     url = reverse("admin:period_telemetry", args=[period.pk])
     assert url in review(client, period)
     # when
