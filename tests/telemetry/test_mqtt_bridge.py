@@ -241,3 +241,10 @@ def test_broker_urls():
     assert broker_parse("mqtt://10.0.0.5") == Broker(host="10.0.0.5", port=1883)
     with pytest.raises(BridgeError):
         broker_parse("http://10.0.0.5")
+
+
+def test_the_bridge_speaks_the_sites_language_by_default(telemetry):
+    # given: no language chosen (the site's: zh-Hans), a key that does not exist
+    with pytest.raises(KeyRefused) as caught:
+        telemetry_bridge(key="ppp_ik_00000000_nothing", broker=Broker())
+    assert "接入密钥不存在或已吊销" in str(caught.value)
