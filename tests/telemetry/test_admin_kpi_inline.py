@@ -118,6 +118,8 @@ def test_a_telemetry_kpi_is_saved_through_the_versions_inline(client, version):
         ({"telemetry_p": "101"}, "telemetry_p"),
         ({"telemetry_stream": ""}, "telemetry_stream"),
         ({"telemetry_places": "9"}, "telemetry_places"),
+        ({"telemetry_stream": "api requests"}, "telemetry_stream"),
+        ({"telemetry_min_sample": "0"}, "telemetry_min_sample"),
     ],
 )  # fmt: skip
 def test_an_invalid_telemetry_kpi_is_refused_on_its_field_as_on_the_kpi_page(
