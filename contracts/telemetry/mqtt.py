@@ -45,6 +45,7 @@ import orjson
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contracts.models import IngestKey, TelemetryStream
@@ -167,6 +168,8 @@ class TelemetryBridge:
         self.batch_records = batch_records
         self.batch_seconds = batch_seconds
         self.qos = qos
+        # The caller's language, for the messages paho's thread logs too (a thread's own).
+        self.language = translation.get_language()
         self.totals = Totals()
         self._inbox: queue.Queue[_Message] = queue.Queue()
         self._buffer: list[_Message] = []
@@ -200,17 +203,19 @@ class TelemetryBridge:
             self._connect_error = str(reason_code)
             self._subscribed.set()  # wakes connect(), which reports the error
             return
-        logger.info(
-            _("MQTT bridge of %(contract)s connected to %(broker)s, subscribing to %(topic)s"),
-            {"contract": self.key.contract.code, "broker": self.broker, "topic": self.topic},
-        )
+        with translation.override(self.language):
+            logger.info(
+                _("MQTT bridge of %(contract)s connected to %(broker)s, subscribing to %(topic)s"),
+                {"contract": self.key.contract.code, "broker": self.broker, "topic": self.topic},
+            )
         client.subscribe(self.topic, qos=self.qos)  # again after a reconnection
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         if any(code.is_failure for code in reason_codes):
-            self._connect_error = _("the broker refused the subscription to %(topic)s") % {
-                "topic": self.topic
-            }
+            with translation.override(self.language):
+                self._connect_error = _("the broker refused the subscription to %(topic)s") % {
+                    "topic": self.topic
+                }
         self._subscribed.set()
 
     def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties):
@@ -223,10 +228,11 @@ class TelemetryBridge:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         if not self._stop.is_set():
-            logger.warning(
-                _("MQTT bridge disconnected from %(broker)s (%(reason)s): reconnecting"),
-                {"broker": self.broker, "reason": reason_code},
-            )
+            with translation.override(self.language):
+                logger.warning(
+                    _("MQTT bridge disconnected from %(broker)s (%(reason)s): reconnecting"),
+                    {"broker": self.broker, "reason": reason_code},
+                )
 
     # -- the caller's thread ------------------------------------------------------------
 
