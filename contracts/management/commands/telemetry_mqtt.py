@@ -34,9 +34,18 @@ class Command(BaseCommand):
             "--key", default=None, help="the contract's ingest key (default: TELEMETRY_MQTT_KEY)"
         )
         parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="topic prefix")
-        parser.add_argument("--batch-records", type=int, default=1000)
-        parser.add_argument("--batch-seconds", type=float, default=2.0)
-        parser.add_argument("--qos", type=int, choices=[0, 1], default=1)
+        parser.add_argument(
+            "--batch-records", type=int, default=1000, help="ingest every N records (1000)"
+        )
+        parser.add_argument(
+            "--batch-seconds",
+            type=float,
+            default=2.0,
+            help="…or this long after the oldest buffered message arrived (2)",
+        )
+        parser.add_argument(
+            "--qos", type=int, choices=[0, 1], default=1, help="subscription and reports (1)"
+        )
         parser.add_argument(
             "--max-seconds",
             type=float,
