@@ -5,9 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Reports need a CJK font and HarfBuzz subsetting to embed it fast (../shared/measured-facts.md);
 # only the tests need Debian's Chromium (browser tests) and pdftoppm (poppler-utils: report
-# pages as PNGs), so `make run` does not install them.
+# pages as PNGs) and mosquitto (the MQTT bridge's broker), so `make run` does not install them.
 RUN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils mosquitto
 HOST := 127.0.0.1:8000
 
 .PHONY: run test lint install system-deps worker messages clean

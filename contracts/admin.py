@@ -56,7 +56,25 @@ def version_in_use(version: MechanismVersion | None) -> bool:
     return version is not None and version.calculations.exists()
 
 
+# A KPI's telemetry definition (docs/telemetry.md), editable on the KPI page (every field)
+# and in its version's inline (these).
+KPI_TELEMETRY_FIELDS = [
+    "data_source",
+    "telemetry_stream",
+    "telemetry_metric",
+    "telemetry_p",
+    "telemetry_condition",
+    "telemetry_min_sample",
+    "telemetry_tolerance",
+    "telemetry_places",
+]
+
+
 class KPIInline(CheckedInputsMixin, admin.TabularInline):
+    """The version's KPIs, telemetry definition included. Each row's form is a ModelForm like
+    the KPI page's: saving it runs `KPI.clean()` (the telemetry rules, each error on its
+    field) and the model's check constraints, so the two pages accept and refuse the same."""
+
     model = KPI
     extra = 0
 
@@ -83,6 +101,7 @@ class KPIInline(CheckedInputsMixin, admin.TabularInline):
         "step",
         "points_per_step",
         "partial_step",
+        *KPI_TELEMETRY_FIELDS,
     ]
 
 

@@ -7,6 +7,7 @@ keep pointing at the version they used.
 
 import functools
 import operator
+import re
 import uuid
 from datetime import date
 
@@ -258,6 +259,8 @@ class KPI(models.Model):
         errors = {}
         if not self.telemetry_stream:
             errors["telemetry_stream"] = _("A telemetry KPI names its stream.")
+        elif not re.fullmatch(r"[-a-zA-Z0-9_]+", self.telemetry_stream):
+            errors["telemetry_stream"] = _("A stream code has letters, digits, - and _ only.")
         if not self.telemetry_metric:
             errors["telemetry_metric"] = _("A telemetry KPI names its metric.")
         if self.rule == self.Rule.MANUAL:
@@ -274,6 +277,8 @@ class KPI(models.Model):
                 errors["telemetry_condition"] = str(exc)
         elif self.telemetry_condition:
             errors["telemetry_condition"] = _("Only a ratio takes a condition.")
+        if self.telemetry_min_sample is not None and self.telemetry_min_sample < 1:
+            errors["telemetry_min_sample"] = _("The minimum sample size is at least 1.")
         if self.telemetry_tolerance is not None and self.telemetry_tolerance < 0:
             errors["telemetry_tolerance"] = _("The tolerance cannot be negative.")
         if self.telemetry_places is not None and self.telemetry_places > metrics.MAX_PLACES:

@@ -1,12 +1,14 @@
 """Suite-wide setup: which services the run has, and the shared spec examples.
 
 Under CI (CI=true) the suite must run on PostgreSQL with a Redis broker: a missing service
-is a failure, never a skip. Locally, PostgreSQL-only tests are skipped with the reason.
+is a failure, never a skip. Locally, PostgreSQL-only tests are skipped with the reason, and
+so are the MQTT bridge's tests (marked `mqtt`) when no broker answers.
 """
 
 import json
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -37,7 +39,27 @@ def pytest_configure(config):
         raise pytest.UsageError("; ".join(problems))
 
 
+def mqtt_broker_problem() -> str | None:
+    """Why the MQTT broker of TELEMETRY_MQTT_URL cannot be reached (None: it can)."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(settings.TELEMETRY_MQTT_URL)
+    host, port = url.hostname or "127.0.0.1", url.port or 1883
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError as exc:
+        return f"needs an MQTT broker at {host}:{port} (mosquitto; TELEMETRY_MQTT_URL): {exc}"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
+    mqtt_items = [item for item in items if item.get_closest_marker("mqtt")]
+    if mqtt_items and (problem := mqtt_broker_problem()):
+        if IN_CI:
+            raise pytest.UsageError(f"{problem}; CI starts it (.ci/run)")
+        skip_mqtt = pytest.mark.skip(reason=f"{problem}; runs in CI")
+        for item in mqtt_items:
+            item.add_marker(skip_mqtt)
     if on_postgresql():
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI")

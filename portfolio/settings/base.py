@@ -261,6 +261,9 @@ REPORT_VERSIONS_PER_USER_HOUR = int(os.environ.get("REPORT_VERSIONS_PER_USER_HOU
 # Telemetry ingestion: the largest batch accepted, counted after decompression (a gzip body
 # that unpacks beyond it is refused as it unpacks).
 TELEMETRY_MAX_BATCH_BYTES = int(os.environ.get("TELEMETRY_MAX_BATCH_BYTES", str(64 * 1024 * 1024)))
+# The broker the MQTT bridge (`manage.py telemetry_mqtt`) subscribes to: mqtt:// or mqtts://,
+# optionally with user:password@ for the broker's own login.
+TELEMETRY_MQTT_URL = os.environ.get("TELEMETRY_MQTT_URL", "mqtt://127.0.0.1:1883")
 
 # Celery: the broker comes from the environment. The local default (kombu's filesystem
 # transport under var/) needs no server; production uses Redis or RabbitMQ.
