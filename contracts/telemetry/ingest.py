@@ -282,35 +282,40 @@ class _Parser:
         self.last_day: date | None = None
         self._prefix = f"{stream.pk}\t"
         self._zone = ZoneInfo(settings.TIME_ZONE)
-        self._day: date | None = None  # the local day of the last record kept, from…
-        self._day_start = self._day_end = datetime.min.replace(tzinfo=UTC)  # …to
         self.allowed = ["device", "ts", "record_id"]
         for name in (stream.value_field, stream.status_field):
             if name:
                 self.allowed.append(name)
 
-    def _keep(self, device: str, ts_text: str, ts: datetime, record_id: str, value, status):
-        """A valid record: its canonical line (docs/telemetry.md) hashed into the day sums,
-        its COPY row queued."""
-        if not self._day_start <= ts < self._day_end:  # another day than the last record's
-            day = self._day = ts.astimezone(self._zone).date()
-            self._day_start, self._day_end = day_start(day), day_start(day + ONE_DAY)
-            if self.first_day is None or day < self.first_day:
-                self.first_day = day
-            if self.last_day is None or day > self.last_day:
-                self.last_day = day
-        value_text, when = float_text(value), ts_text_of(ts_text, ts)
-        line = f"{device}\t{when}\t{record_id}\t{value_text}\t{status}"
-        self.sums.add(device, self._day, line_hash(line))
-        if value is None or "\\" in line:
-            line = (
-                f"{_copy_text(device)}\t{when}\t{_copy_text(record_id)}\t"
-                f"{NULL if value is None else value_text}\t{_copy_text(status)}"
-            )
-        self.lines.append(f"{self._prefix}{line}\n")
-        if len(self.lines) >= ROWS_PER_WRITE:
-            self.out.write("".join(self.lines))
-            self.lines.clear()
+    def _keeper(self):
+        """The function the parse loops call with each valid record: its canonical line
+        (docs/telemetry.md) hashed into the day sums, its COPY row queued. A closure: the
+        loop's hottest call reads only local names."""
+        sums, lines, out, prefix, zone = self.sums, self.lines, self.out, self._prefix, self._zone
+        day = None
+        day_from = day_to = datetime.min.replace(tzinfo=UTC)
+
+        def keep(device: str, ts_text: str, ts: datetime, record_id: str, value, status) -> None:
+            nonlocal day, day_from, day_to
+            if not day_from <= ts < day_to:  # another local day than the last record's
+                day = ts.astimezone(zone).date()
+                day_from, day_to = day_start(day), day_start(day + ONE_DAY)
+                self.first_day = min(day, self.first_day or day)
+                self.last_day = max(day, self.last_day or day)
+            value_text, when = float_text(value), ts_text_of(ts_text, ts)
+            line = f"{device}\t{when}\t{record_id}\t{value_text}\t{status}"
+            sums.add(device, day, line_hash(line))
+            if value is None or "\\" in line:
+                line = (
+                    f"{_copy_text(device)}\t{when}\t{_copy_text(record_id)}\t"
+                    f"{NULL if value is None else value_text}\t{_copy_text(status)}"
+                )
+            lines.append(f"{prefix}{line}\n")
+            if len(lines) >= ROWS_PER_WRITE:
+                out.write("".join(lines))
+                lines.clear()
+
+        return keep
 
     def _unknown(self, names) -> str:
         return _("unknown field (this stream takes %(fields)s)") % {
@@ -320,7 +325,7 @@ class _Parser:
     def ndjson(self, reader) -> None:
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         value_field, status_field = self.stream.value_field, self.stream.status_field
-        rules, errors, keep = self.rules, self.errors, self._keep
+        rules, errors, keep = self.rules, self.errors, self._keeper()
         term_start, term_end = rules.term_start, rules.term_end
         # Before the end of the last closed period (or the term's start) a record may be
         # refused: only there is it looked up.
@@ -405,7 +410,7 @@ class _Parser:
     def csv(self, reader) -> None:
         text = io.TextIOWrapper(reader, encoding="utf-8-sig", newline="")
         rows = csv.reader(text, strict=True)
-        errors, rules = self.errors, self.rules
+        errors, rules, keep = self.errors, self.rules, self._keeper()
         try:
             header = next(rows, None)
         except (csv.Error, UnicodeDecodeError) as exc:
@@ -489,7 +494,7 @@ class _Parser:
                 continue
             if errors:
                 continue
-            self._keep(device, row[i_ts], ts, record_id, value, status)
+            keep(device, row[i_ts], ts, record_id, value, status)
         self.out.write("".join(self.lines))
         self.received = received
 
