@@ -30,7 +30,13 @@ class CheckedInputsMixin:
     bounded."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        is_code = db_field.name in CODE_FIELDS and isinstance(db_field, models.CharField)
+        # A slug (a telemetry stream's code) keeps its own form field and checks: Django's
+        # SlugField passes `allow_unicode`, which a code's form field does not take.
+        is_code = (
+            db_field.name in CODE_FIELDS
+            and isinstance(db_field, models.CharField)
+            and not isinstance(db_field, models.SlugField)
+        )
         if is_code and not db_field.choices:
             kwargs.setdefault("form_class", CodeFormField)
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -18,6 +18,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from contracts.periods import period_bounds, period_label, period_labels_between
 from portfolio.credit_codes import CHARSET, check_character
+from portfolio.demo_telemetry import telemetry_kpi
 
 SEED = "ppp-demo/1"
 
@@ -652,11 +653,21 @@ def _bundle(p: dict, today: datetime.date) -> dict:
             "currency": "CNY",
             "frequency": freq,
             "mechanism": mechanism,
-            "kpis": [{k: v for k, v in t.items() if k != "_noise"} for t in templates],
+            "kpis": [_kpi_entry(p["code"], t) for t in templates],
             "milestones": _milestones(p, starts_on, today),
         },
         "evaluations": evaluations,
     }
+
+
+def _kpi_entry(code: str, template: dict) -> dict:
+    """A KPI of the bundle: its template without the generator's noise, and the `telemetry`
+    object of the KPIs the city measures from telemetry (portfolio/demo_telemetry.py)."""
+    kpi = {k: v for k, v in template.items() if k != "_noise"}
+    source = telemetry_kpi(code, template["code"])
+    if source:
+        kpi["telemetry"] = source
+    return kpi
 
 
 def demo_bundles(today: datetime.date) -> list[dict]:

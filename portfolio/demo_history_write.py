@@ -65,7 +65,13 @@ def demo_history_write(*, today: datetime.date) -> None:
                 label=period.label,
                 ends_on=period.ends_on,
                 due_on=period.due_on,
-                kpis=[(m.kpi.code, m.kpi.rule == KPI.Rule.MANUAL) for m in measurements[period.pk]],
+                # the company's figures: the city's telemetry values are not returned to
+                # it, nor does it attach files to them
+                kpis=[
+                    (m.kpi.code, m.kpi.rule == KPI.Rule.MANUAL)
+                    for m in measurements[period.pk]
+                    if not m.kpi.is_telemetry
+                ],
                 recent=position >= len(periods) - RECENT_PERIODS,
                 tz=tz,
             )
@@ -86,8 +92,11 @@ def _people() -> dict[tuple[int, str], User]:
 def _measurements_write(
     period: Period, current: list[Measurement], history: PeriodHistory, staff: User, reviewer: User
 ) -> None:
-    first_revisions, with_files = [], []
+    first_revisions, with_files, computed = [], [], []
     for offset, m in enumerate(current):
+        if m.kpi.is_telemetry:
+            _telemetry_dated(m, period, history, reviewer, offset, computed)
+            continue
         m.source = Measurement.Source.PORTAL
         m.submitted_by, m.submitted_at = staff, history.submitted_at
         m.reviewed_by = reviewer
@@ -123,6 +132,8 @@ def _measurements_write(
          "state"],
     )  # fmt: skip
     Measurement.objects.bulk_create(first_revisions)
+    # the city's CSV summary was stored with its measurement, by the aggregation
+    Evidence.objects.bulk_update(computed, ["uploaded_at"])
     uploaded = []
     for m in with_files:
         shown = m.value if m.value is not None else m.points
@@ -145,6 +156,26 @@ def _measurements_write(
     Measurement.objects.filter(pk__in=[m.pk for m in with_files]).update(
         state=Measurement.State.ACCEPTED
     )
+
+
+def _telemetry_dated(m, period, history, reviewer, offset, computed) -> None:
+    """A telemetry KPI's measurements: the city's value, computed the night after the period
+    ended (no submitter: the aggregation's) and reviewed with the company's figures unless it
+    still waits for review; the company's own figure for it (optional, never reviewed),
+    submitted with its other figures."""
+    if m.origin == Measurement.Origin.REPORTED:
+        m.source, m.submitted_at = Measurement.Source.PORTAL, history.submitted_at
+        return
+    night = period.ends_on + datetime.timedelta(days=1)
+    m.submitted_by = None
+    m.submitted_at = datetime.datetime(night.year, night.month, night.day, 1, 30 + offset,
+                                       tzinfo=timezone.get_current_timezone())  # fmt: skip
+    if m.state == Measurement.State.ACCEPTED:
+        m.reviewed_by = reviewer
+        m.reviewed_at = history.reviewed_at + datetime.timedelta(minutes=2 * offset)
+    for evidence in m.evidence.all():
+        evidence.uploaded_at = m.submitted_at
+        computed.append(evidence)
 
 
 def _payment_states(contract: Contract, evaluated: int, index: int) -> list[str]:

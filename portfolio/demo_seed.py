@@ -11,7 +11,7 @@ from contracts.models import Contract, Decision, PaymentCalculation, Period
 from contracts.services.payments import payments_compute
 from contracts.services.periods import contract_periods_open_until
 
-from . import demo_data
+from . import demo_data, demo_telemetry_write
 from .demo_history_write import demo_history_write
 from .models import Party, User
 from .services import city_upsert, party_upsert, user_upsert
@@ -29,35 +29,50 @@ def demo_is_seeded() -> bool:
     return User.objects.filter(username__in=[u["username"] for u in demo_data.DEMO_USERS]).exists()
 
 
-@transaction.atomic
 def demo_seed(*, today: date) -> DemoSummary:
     """Cities and budgets, every demo bundle, the payments of its evaluated periods, the
-    periods still open at `today`, the demo users and the people of every other party, and
-    the history of every evaluated period (portfolio/demo_history_write.py): submissions,
-    reviews, returns, evidence files, and payments in every workflow state. Running it again
-    changes nothing that is there already."""
-    for city in demo_data.CITIES:
-        city_upsert(
-            name=city["name"],
-            name_en=city["name_en"],
-            province=city["province"],
-            budgets=city["budget_expenditure"],
-        )
+    periods still open at `today`, the demo users and the people of every other party, the
+    simulated telemetry of three contracts (portfolio/demo_telemetry.py) and the history of
+    every evaluated period (portfolio/demo_history_write.py): submissions, reviews, returns,
+    evidence files, and payments in every workflow state. Running it again changes nothing
+    that is there already.
+
+    Three steps, because telemetry arrives as a real gateway's would: through the ingest
+    service, each batch in a transaction of its own (it commits, or is refused whole), into
+    periods still open to telemetry. So the contracts, streams and people come first, then
+    the records of the periods computed from them, then those periods' evaluations, the
+    city's computation (`period_telemetry_aggregate`), the reviews, payments and history."""
     bundles = demo_data.demo_bundles(today)
-    results = bundles_import(documents=[(b["contract"]["code"], b) for b in bundles])
-    open_periods = sum(
-        len(contract_periods_open_until(contract=r.contract, day=today)) for r in results
-    )
-    evaluated = Period.objects.filter(
-        state=Period.State.SUBMITTED, calculation__isnull=True
-    ).values_list("pk", flat=True)
-    payments_compute(period_ids=list(evaluated), via=PaymentCalculation.Via.COMMAND)
-    party_upsert(**demo_data.AUDITOR_PARTY)
-    users = [_person_upsert(spec, password=settings.DEMO_PASSWORD) for spec in demo_data.DEMO_USERS]
-    for spec in demo_data.demo_people():
-        _person_upsert(spec, password=None)  # people of the history only: no login
-    if not Decision.objects.exists():
-        demo_history_write(today=today)
+    record_periods = demo_telemetry_write.record_periods(bundles)
+    with transaction.atomic():
+        for city in demo_data.CITIES:
+            city_upsert(
+                name=city["name"],
+                name_en=city["name_en"],
+                province=city["province"],
+                budgets=city["budget_expenditure"],
+            )
+        first = [demo_telemetry_write.without_record_periods(b, record_periods) for b in bundles]
+        results = bundles_import(documents=[(b["contract"]["code"], b) for b in first])
+        party_upsert(**demo_data.AUDITOR_PARTY)
+        users = [
+            _person_upsert(spec, password=settings.DEMO_PASSWORD) for spec in demo_data.DEMO_USERS
+        ]
+        for spec in demo_data.demo_people():
+            _person_upsert(spec, password=None)  # people of the history only: no login
+        demo_telemetry_write.streams_ensure()
+    demo_telemetry_write.records_ingest(bundles, record_periods)  # a transaction per batch
+    with transaction.atomic():
+        demo_telemetry_write.record_periods_evaluate(bundles, record_periods, today=today)
+        open_periods = sum(
+            len(contract_periods_open_until(contract=r.contract, day=today)) for r in results
+        )
+        evaluated = Period.objects.filter(
+            state=Period.State.SUBMITTED, calculation__isnull=True
+        ).values_list("pk", flat=True)
+        payments_compute(period_ids=list(evaluated), via=PaymentCalculation.Via.COMMAND)
+        if not Decision.objects.exists():
+            demo_history_write(today=today)
     return DemoSummary(
         contracts=Contract.objects.count(),
         open_periods=open_periods,

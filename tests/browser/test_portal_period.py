@@ -47,7 +47,7 @@ def test_an_enterprise_fills_submits_and_corrects_a_period_in_the_browser(
     # given the demo portfolio, its evidence stored in a folder of this test's own
     settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-browser-"))
     demo_seed(today=TODAY)
-    contract = Contract.objects.get(code__startswith="CS-WIFI")
+    contract = Contract.objects.get(code__startswith="CS-EGOV")
     period = contract.periods.filter(state=Period.State.OPEN).order_by("starts_on").first()
     figures = plausible_figures(period)
     try:

@@ -18,9 +18,10 @@ TODAY = date(2026, 11, 23)
 
 
 def test_issue_answer_verify_and_the_monitoring_views(transactional_db, live_server, new_page):
-    # given the demo portfolio and CS-WIFI-01's last computed period
+    # given the demo portfolio and CS-EGOV-01's last computed period (CS-WIFI-01 measures
+    # OUT-1 from telemetry)
     demo_seed(today=TODAY)
-    contract = Contract.objects.get(code="CS-WIFI-01")
+    contract = Contract.objects.get(code="CS-EGOV-01")
     period = (
         PaymentCalculation.objects.filter(period__contract=contract)
         .order_by("-period__starts_on")

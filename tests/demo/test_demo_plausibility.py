@@ -12,7 +12,15 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from contracts.models import Contract, Decision, Evidence, Measurement, PaymentCalculation, Period
+from contracts.models import (
+    Contract,
+    Decision,
+    Evidence,
+    Measurement,
+    PaymentCalculation,
+    Period,
+    TelemetryRecord,
+)
 from portfolio.demo_history import RECENT_PERIODS
 from portfolio.demo_seed import demo_seed
 from portfolio.models import User
@@ -86,19 +94,49 @@ def test_payments_were_prepared_approved_and_paid_in_order_by_two_officials(seed
 
 def test_measurements_were_submitted_by_the_enterprise_and_reviewed_by_its_officials(seeded):
     revisions = defaultdict(list)
-    for m in Measurement.objects.select_related("period__contract", "submitted_by", "reviewed_by"):
+    latest = {
+        contract.pk: contract.periods.exclude(state=Period.State.OPEN).latest("starts_on").pk
+        for contract in Contract.objects.all()
+    }
+    awaiting = 0
+    for m in Measurement.objects.select_related(
+        "period__contract", "submitted_by", "reviewed_by", "kpi"
+    ):
         contract = m.period.contract
+        # after the period ends (the city's computation: the night after)
+        assert period_end(m.period) < m.submitted_at < seeded, m
+        if m.origin == Measurement.Origin.TELEMETRY:
+            # the city's value of a telemetry KPI: nobody of the company submitted it; it is
+            # accepted by the agency's officials, or waits for them in the latest period
+            assert m.kpi.is_telemetry and m.submitted_by is None, m
+            if m.source == Measurement.Source.TELEMETRY:  # computed from the records
+                assert len(m.fingerprint) == 64 and m.sample_size > 0, m
+                assert m.evidence.get().original_name.endswith(".csv")
+            else:  # an earlier period's figure, imported with the contract's bundle
+                assert m.source == Measurement.Source.IMPORT, m
+            if m.state == Measurement.State.SUBMITTED:
+                assert m.period_id == latest[contract.pk] and m.reviewed_by is None, m
+                awaiting += 1
+                continue
+            assert m.state == Measurement.State.ACCEPTED, m
+            assert m.reviewed_by.party_id == contract.government_party_id
+            assert m.submitted_at < m.reviewed_at < seeded, m
+            continue
         assert m.submitted_by is not None and m.submitted_by.party_id == contract.private_party_id
         assert m.submitted_by.role == User.Role.ENTERPRISE
-        # after the period ends, and first submitted by its due date (a resubmission after a
-        # return may come later)
-        assert period_end(m.period) < m.submitted_at < seeded, m
+        # first submitted by its due date (a resubmission after a return may come later)
         if m.revision == 1:
             assert timezone.localtime(m.submitted_at).date() <= m.period.due_on, m
+        if m.kpi.is_telemetry:
+            # the company's own figure for a telemetry KPI: shown beside the city's value,
+            # never reviewed (it does not count)
+            assert (m.state, m.reviewed_by, m.is_current) == ("submitted", None, True), m
+            continue
         assert m.state in (Measurement.State.ACCEPTED, Measurement.State.RETURNED), m
         assert m.reviewed_by.party_id == contract.government_party_id
         assert m.submitted_at < m.reviewed_at < seeded, m
         revisions[m.period_id, m.kpi_id].append(m)
+    assert awaiting >= 1
     # a few items were returned with a reason and resubmitted after the return
     resubmitted = [r for r in revisions.values() if len(r) > 1]
     assert 10 <= len(resubmitted) <= len(revisions) // 4
@@ -118,7 +156,7 @@ def test_recent_periods_have_evidence_files_stored_and_hashed(seeded):
         evaluated = contract.periods.exclude(state=Period.State.OPEN).order_by("starts_on")
         for period in list(evaluated)[-RECENT_PERIODS:]:
             files = Evidence.objects.filter(measurement__period=period)
-            kinds = set(files.values_list("content_type", flat=True))
+            kinds = set(files.exclude(uploaded_by=None).values_list("content_type", flat=True))
             assert kinds == {"application/pdf", "image/png"}, period
     for evidence in Evidence.objects.select_related("measurement"):
         with default_storage.open(evidence.file.name) as f:
@@ -126,6 +164,14 @@ def test_recent_periods_have_evidence_files_stored_and_hashed(seeded):
         assert hashlib.sha256(content).hexdigest() == evidence.sha256
         assert len(content) == evidence.size
         assert evidence.uploaded_by_id == evidence.measurement.submitted_by_id
+        if evidence.uploaded_by_id is None:
+            # the city's per-device summary, stored with the value it computed
+            assert evidence.measurement.origin == Measurement.Origin.TELEMETRY
+            assert evidence.content_type == "text/csv"
+            assert evidence.uploaded_at == evidence.measurement.submitted_at
+            fingerprint = f"fingerprint,{evidence.measurement.fingerprint},"
+            assert content.decode().splitlines()[-1].startswith(fingerprint)
+            continue
         assert evidence.uploaded_at < evidence.measurement.submitted_at
         if evidence.content_type == "application/pdf":
             assert (
@@ -175,11 +221,23 @@ def snapshot() -> dict:
             )
         ),
         "people": sorted(User.objects.values_list("username", "first_name", "email", "role")),
+        "telemetry": sorted(
+            Measurement.objects.exclude(fingerprint="").values_list(
+                "period__contract__code", "period__label", "kpi__code", "value", "sample_size",
+                "fingerprint",
+            )
+        ),
+        "records": TelemetryRecord.objects.count(),
     }  # fmt: skip
 
 
 def seeded_snapshot() -> dict:
-    with transaction.atomic():
+    # Rolled back afterwards. The block is marked as a test case's own, as Django's TestCase
+    # marks its blocks: the ingest service's durable transactions (one per telemetry batch)
+    # then run inside it, as they do inside any test.
+    block = transaction.atomic()
+    block._from_testcase = True
+    with block:
         demo_seed(today=TODAY)
         taken = snapshot()
         transaction.set_rollback(True)
@@ -192,3 +250,4 @@ def test_the_same_day_seeds_the_same_history(media):
     second = seeded_snapshot()
     assert first == second
     assert len(first["evidence"]) > 100 and len(first["decisions"]) > 500
+    assert len(first["telemetry"]) >= 7 and first["records"] > 50_000
