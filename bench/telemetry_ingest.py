@@ -2,14 +2,14 @@
 same rows (the floor), with the server processes' memory over the run.
 
     .venv/bin/python bench/telemetry_ingest.py [--records 10000000] [--batch 100000]
-                                               [--threads 2] [--devices 2000]
+                                               [--threads 2] [--workers 2] [--devices 2000]
 
 Builds one contract (contracts/synthetic.py) with a heartbeat stream (`latency_ms`, `status`)
 and an ingest key in the database of TELEMETRY_BENCH_DATABASE_URL (default
 ppp_tingest_bench, dropped and created again). Generates --records heartbeat records (--devices
 devices every 5 minutes from 2026-07-01, Asia/Shanghai: 10 million is 17 days, in one monthly
 partition) as gzip NDJSON batches of --batch records, before anything is timed. Then starts
-gunicorn (2 sync workers, production settings like bench/api.py) and POSTs every batch from
+gunicorn (--workers sync workers, production settings like bench/api.py) and POSTs every batch from
 --threads client threads; every answer must count all its records new. The worker processes'
 RSS is sampled every 0.2 s. Then the table is truncated and the same rows are loaded with
 `COPY … FROM STDIN` straight into contracts_telemetryrecord (same indexes and foreign key),
@@ -96,7 +96,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn_start(port: int) -> subprocess.Popen:
+def gunicorn_start(port: int, workers: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -108,7 +108,7 @@ def gunicorn_start(port: int) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "portfolio.wsgi:application",
-        "--workers", "2",
+        "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}",
         "--chdir", str(ROOT),
         "--timeout", "300",
@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     args = parser.parse_args()
 
     recreate_database(DATABASE_URL)
@@ -236,7 +237,7 @@ def main() -> None:
     connections.close_all()
 
     port = free_port()
-    server = gunicorn_start(port)
+    server = gunicorn_start(port, args.workers)
     sampler = Sampler(server.pid)
     try:
         wait_until_up(port, server)
@@ -287,7 +288,7 @@ def main() -> None:
     lasts = {pid: values[-1] for pid, values in sampler.samples.items() if values}
     print(
         f"{args.records:,} records, batches of {args.batch:,} (gzip NDJSON), "
-        f"{args.threads} client threads, gunicorn 2 sync workers"
+        f"{args.threads} client threads, gunicorn {args.workers} sync workers"
     )
     print(f"API:  {api_seconds:7.1f} s  {api_rate:>10,.0f} records/s")
     print(f"COPY: {copy_seconds:7.1f} s  {copy_rate:>10,.0f} records/s")
