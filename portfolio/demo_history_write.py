@@ -52,7 +52,8 @@ def demo_history_write(*, today: datetime.date) -> None:
         for m in (
             Measurement.objects.filter(period__in=periods, is_current=True)
             .select_related("kpi")
-            .order_by("kpi__position")
+            # a telemetry KPI has two current figures (the city's and the company's)
+            .order_by("kpi__position", "origin")
         ):
             measurements[m.period_id].append(m)
         calculations = {

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@contextmanager
+def rolled_back():
+    """A block whose writes are rolled back at its end, marked as a test case's own (as
+    Django's TestCase marks its blocks), so that services which insist on a transaction of
+    their own — the ingest service, one durable transaction per telemetry batch — run inside
+    it as they do inside any test. For fixtures that seed the demo once for many tests."""
+    from django.db import transaction
+
+    block = transaction.atomic()
+    block._from_testcase = True
+    with block:
+        yield
+        transaction.set_rollback(True)
 
 
 def load_example(name: str) -> dict:

@@ -162,7 +162,12 @@ class MarkPaidSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.StringRelatedField(label=_("uploaded by"))
+    # null: the telemetry aggregation's per-device summary, written by the city, not a person
+    uploaded_by = serializers.StringRelatedField(
+        label=_("uploaded by"),
+        allow_null=True,
+        help_text=_("null for the per-device summary of a telemetry KPI (computed by the city)"),
+    )
     download = serializers.HyperlinkedIdentityField(
         view_name="evidence-download", label=_("download")
     )

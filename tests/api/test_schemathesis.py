@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, settings
 from knox.models import AuthToken
@@ -38,6 +38,7 @@ from portfolio.demo_seed import demo_seed
 from portfolio.models import City, User
 from reports.models import Report
 from reports.services import report_request
+from tests.conftest import rolled_back
 
 TODAY = date(2026, 11, 23)
 MAX_EXAMPLES = 15
@@ -77,20 +78,14 @@ def demo_tokens(django_db_setup, django_db_blocker, tmp_path_factory):
     request_finished.disconnect(close_old_connections)
     media = tmp_path_factory.mktemp("media")
     try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(MEDIA_ROOT=media),
-            transaction.atomic(),
-        ):
+        with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), rolled_back():
             demo_seed(today=TODAY)
             files_and_reports_add()
             EXISTING.update(existing_ids())
-            users = USERS
             yield {
                 name: AuthToken.objects.create(user=User.objects.get(username=name))[1]
-                for name in users
+                for name in USERS
             }
-            transaction.set_rollback(True)
     finally:
         EXISTING.clear()
         request_started.connect(close_old_connections)

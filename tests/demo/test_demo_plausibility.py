@@ -7,7 +7,6 @@ import io
 from collections import defaultdict
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
@@ -24,6 +23,7 @@ from contracts.models import (
 from portfolio.demo_history import RECENT_PERIODS
 from portfolio.demo_seed import demo_seed
 from portfolio.models import User
+from tests.conftest import rolled_back
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 23)
@@ -232,16 +232,9 @@ def snapshot() -> dict:
 
 
 def seeded_snapshot() -> dict:
-    # Rolled back afterwards. The block is marked as a test case's own, as Django's TestCase
-    # marks its blocks: the ingest service's durable transactions (one per telemetry batch)
-    # then run inside it, as they do inside any test.
-    block = transaction.atomic()
-    block._from_testcase = True
-    with block:
+    with rolled_back():
         demo_seed(today=TODAY)
-        taken = snapshot()
-        transaction.set_rollback(True)
-    return taken
+        return snapshot()
 
 
 def test_the_same_day_seeds_the_same_history(media):
